@@ -1,0 +1,91 @@
+import type { AddressInfo } from 'node:net';
+import { createServer, type Server } from 'node:http';
+import express from 'express';
+import { createAdminRouter } from './admin/admin.js';
+import type { Config } from './config.js';
+import { createHandlers } from './features/index.js';
+import { createClock, type Clock } from './lib/clock.js';
+import { createLogger, type Logger } from './lib/logger.js';
+import type { Scope } from './lib/scope.js';
+import { loadModel } from './model/model.js';
+import { createControlPlane } from './protocol/control-plane.js';
+import { openStore, type Store } from './store/store.js';
+import { VERSION } from './version.js';
+
+export interface RunningServer {
+  /** http://host:port of the listening server. */
+  endpoint: string;
+  port: number;
+  store: Store;
+  clock: Clock;
+  close(): Promise<void>;
+}
+
+/** The registry host for a scope: the --registry-host template, else the Host the client used. */
+export function registryHostFor(config: Config, boundHost: () => string) {
+  return (scope: Scope, requestHost?: string): string => {
+    if (config.registryHost) {
+      return config.registryHost.replaceAll('{account}', scope.accountId).replaceAll('{region}', scope.region);
+    }
+    return requestHost ?? boundHost();
+  };
+}
+
+/** Wires every module together. The only place that does. */
+export function createApp(config: Config, store: Store, clock: Clock, logger: Logger, boundHost: () => string) {
+  const app = express();
+  app.disable('x-powered-by');
+  app.disable('etag');
+  const handlers = createHandlers({ store, clock, registryHost: registryHostFor(config, boundHost) });
+  app.use(createAdminRouter({ store, version: VERSION }));
+  app.post(
+    '/',
+    createControlPlane({
+      model: loadModel(),
+      handlers,
+      logger,
+      maxBodyBytes: config.maxBodyBytes,
+      defaultScope: () => ({ accountId: config.accountId, region: config.region }),
+    }),
+  );
+  app.use((req, res) => {
+    res.status(404).json({ message: `No route for ${req.method} ${req.path}` });
+  });
+  return app;
+}
+
+export async function startServer(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
+  const store = await openStore({ dataDir: config.dataDir, ephemeral: config.ephemeral });
+  const clock = createClock();
+  let server: Server | undefined;
+  const boundHost = () => {
+    const address = server?.address() as AddressInfo | null | undefined;
+    const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+    return `${host.includes(':') ? `[${host}]` : host}:${address?.port ?? config.port}`;
+  };
+  const app = createApp(config, store, clock, logger, boundHost);
+  server = createServer(app);
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server!.once('error', reject);
+    server!.listen(config.port, config.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  let closing: Promise<void> | undefined;
+  return {
+    endpoint: `http://${boundHost()}`,
+    port,
+    store,
+    clock,
+    close() {
+      closing ??= (async () => {
+        await new Promise<void>((resolve) => {
+          server!.close(() => resolve());
+          server!.closeAllConnections();
+        });
+        await store.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,45 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { LogLevel } from './lib/logger.js';
+
+export interface Config {
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+  dataDir: string;
+  ephemeral: boolean;
+  /** Account of callers whose access key is not a 12-digit account id. */
+  accountId: string;
+  /** Region of callers that send no SigV4 credential scope. */
+  region: string;
+  /**
+   * Host part of repository URIs and the token's proxy endpoint, with {account} and {region}
+   * filled in. Unset: the host and port the request came in on.
+   */
+  registryHost?: string;
+  logLevel: LogLevel;
+  /** Largest control-plane request body: UploadLayerPart carries up to 20 MiB in base64. */
+  maxBodyBytes: number;
+}
+
+/** ${XDG_DATA_HOME:-~/.local/share}/berth */
+export function defaultDataDir(): string {
+  const base = process.env.XDG_DATA_HOME || join(homedir(), '.local', 'share');
+  return join(base, 'berth');
+}
+
+export const DEFAULT_PORT = 5080;
+
+export function defaultConfig(overrides: Partial<Config> = {}): Config {
+  return {
+    host: '127.0.0.1',
+    port: DEFAULT_PORT,
+    dataDir: defaultDataDir(),
+    ephemeral: false,
+    accountId: '000000000000',
+    region: 'us-east-1',
+    logLevel: 'warn',
+    maxBodyBytes: 32 * 1024 * 1024,
+    ...overrides,
+  };
+}

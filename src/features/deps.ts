@@ -1,0 +1,17 @@
+import type { Clock } from '../lib/clock.js';
+import type { Scope } from '../lib/scope.js';
+import type { OperationContext } from '../model/handlers.js';
+import type { Store } from '../store/store.js';
+
+/** What feature code is given; app.ts builds it once. */
+export interface FeatureDeps {
+  store: Store;
+  clock: Clock;
+  /** Host (and port) of the registry that serves `scope`, as clients should address it. */
+  registryHost(scope: Scope, requestHost?: string): string;
+}
+
+/** The registry an action addresses: `registryId` when given, else the caller's own. */
+export function targetScope(context: OperationContext, registryId?: string): Scope {
+  return { accountId: registryId ?? context.scope.accountId, region: context.scope.region };
+}

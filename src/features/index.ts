@@ -1,0 +1,82 @@
+import type { EcrHandlers } from '../model/handlers.js';
+import { accountHandlers } from './account/index.js';
+import { authHandlers } from './auth/index.js';
+import type { FeatureDeps } from './deps.js';
+import { notBuilt } from './not-built.js';
+import { policyHandlers } from './policies/index.js';
+import { repositoryHandlers } from './repositories/repositories.js';
+import { tagHandlers } from './repositories/tags.js';
+
+export type { FeatureDeps } from './deps.js';
+
+const DATA_PLANE = 'images and layers arrive with the registry data plane';
+const LIFECYCLE = 'lifecycle policies are planned';
+const SCANNING = 'image scanning is planned';
+const REPLICATION = 'replication is planned';
+const PULL_THROUGH = 'pull-through cache is planned';
+const TEMPLATES = 'repository creation templates are planned';
+const SIGNING = 'image signing configuration is planned';
+const PULL_TIME = 'pull-time update exclusions are planned';
+
+/** The full handler table: every ECR operation, built or answering which feature it awaits. */
+export function createHandlers(deps: FeatureDeps): EcrHandlers {
+  return {
+    ...repositoryHandlers(deps),
+    ...tagHandlers(deps),
+    ...policyHandlers(deps),
+    ...accountHandlers(deps),
+    ...authHandlers(deps),
+
+    BatchCheckLayerAvailability: notBuilt('BatchCheckLayerAvailability', DATA_PLANE),
+    BatchDeleteImage: notBuilt('BatchDeleteImage', DATA_PLANE),
+    BatchGetImage: notBuilt('BatchGetImage', DATA_PLANE),
+    CompleteLayerUpload: notBuilt('CompleteLayerUpload', DATA_PLANE),
+    DescribeImages: notBuilt('DescribeImages', DATA_PLANE),
+    GetDownloadUrlForLayer: notBuilt('GetDownloadUrlForLayer', DATA_PLANE),
+    InitiateLayerUpload: notBuilt('InitiateLayerUpload', DATA_PLANE),
+    ListImages: notBuilt('ListImages', DATA_PLANE),
+    PutImage: notBuilt('PutImage', DATA_PLANE),
+    UploadLayerPart: notBuilt('UploadLayerPart', DATA_PLANE),
+    ListImageReferrers: notBuilt('ListImageReferrers', DATA_PLANE),
+    UpdateImageStorageClass: notBuilt('UpdateImageStorageClass', LIFECYCLE),
+    DescribeImageReplicationStatus: notBuilt('DescribeImageReplicationStatus', REPLICATION),
+
+    PutLifecyclePolicy: notBuilt('PutLifecyclePolicy', LIFECYCLE),
+    GetLifecyclePolicy: notBuilt('GetLifecyclePolicy', LIFECYCLE),
+    DeleteLifecyclePolicy: notBuilt('DeleteLifecyclePolicy', LIFECYCLE),
+    StartLifecyclePolicyPreview: notBuilt('StartLifecyclePolicyPreview', LIFECYCLE),
+    GetLifecyclePolicyPreview: notBuilt('GetLifecyclePolicyPreview', LIFECYCLE),
+
+    StartImageScan: notBuilt('StartImageScan', SCANNING),
+    DescribeImageScanFindings: notBuilt('DescribeImageScanFindings', SCANNING),
+    PutRegistryScanningConfiguration: notBuilt('PutRegistryScanningConfiguration', SCANNING),
+    GetRegistryScanningConfiguration: notBuilt('GetRegistryScanningConfiguration', SCANNING),
+    BatchGetRepositoryScanningConfiguration: notBuilt('BatchGetRepositoryScanningConfiguration', SCANNING),
+
+    PutReplicationConfiguration: notBuilt('PutReplicationConfiguration', REPLICATION),
+    StartReplicationBackfill: notBuilt('StartReplicationBackfill', REPLICATION),
+    StopReplicationBackfill: notBuilt('StopReplicationBackfill', REPLICATION),
+    ListReplicationBackfills: notBuilt('ListReplicationBackfills', REPLICATION),
+    DescribeReplicationBackfillResults: notBuilt('DescribeReplicationBackfillResults', REPLICATION),
+
+    CreatePullThroughCacheRule: notBuilt('CreatePullThroughCacheRule', PULL_THROUGH),
+    DeletePullThroughCacheRule: notBuilt('DeletePullThroughCacheRule', PULL_THROUGH),
+    DescribePullThroughCacheRules: notBuilt('DescribePullThroughCacheRules', PULL_THROUGH),
+    UpdatePullThroughCacheRule: notBuilt('UpdatePullThroughCacheRule', PULL_THROUGH),
+    ValidatePullThroughCacheRule: notBuilt('ValidatePullThroughCacheRule', PULL_THROUGH),
+
+    CreateRepositoryCreationTemplate: notBuilt('CreateRepositoryCreationTemplate', TEMPLATES),
+    DeleteRepositoryCreationTemplate: notBuilt('DeleteRepositoryCreationTemplate', TEMPLATES),
+    DescribeRepositoryCreationTemplates: notBuilt('DescribeRepositoryCreationTemplates', TEMPLATES),
+    UpdateRepositoryCreationTemplate: notBuilt('UpdateRepositoryCreationTemplate', TEMPLATES),
+
+    PutSigningConfiguration: notBuilt('PutSigningConfiguration', SIGNING),
+    GetSigningConfiguration: notBuilt('GetSigningConfiguration', SIGNING),
+    DeleteSigningConfiguration: notBuilt('DeleteSigningConfiguration', SIGNING),
+    DescribeImageSigningStatus: notBuilt('DescribeImageSigningStatus', SIGNING),
+
+    RegisterPullTimeUpdateExclusion: notBuilt('RegisterPullTimeUpdateExclusion', PULL_TIME),
+    DeregisterPullTimeUpdateExclusion: notBuilt('DeregisterPullTimeUpdateExclusion', PULL_TIME),
+    ListPullTimeUpdateExclusions: notBuilt('ListPullTimeUpdateExclusions', PULL_TIME),
+  };
+}

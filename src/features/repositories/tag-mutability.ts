@@ -1,0 +1,29 @@
+import type { ImageTagMutability, ImageTagMutabilityExclusionFilter } from '../../model/generated/types.js';
+import type { TagMutabilityFilterRecord } from '../../store/records.js';
+import { invalidParameter } from '../messages.js';
+
+/**
+ * Checks a mutability setting as ECR does: the *_WITH_EXCLUSION modes need exclusion filters,
+ * the plain modes take none. Returns what to store.
+ */
+export function checkTagMutability(
+  mode: ImageTagMutability,
+  filters: ImageTagMutabilityExclusionFilter[] | undefined,
+): TagMutabilityFilterRecord[] | undefined {
+  const withExclusion = mode.endsWith('_WITH_EXCLUSION');
+  if (withExclusion && !filters?.length) {
+    throw invalidParameter(`imageTagMutabilityExclusionFilters must be specified when imageTagMutability is ${mode}`);
+  }
+  if (!withExclusion && filters?.length) {
+    throw invalidParameter(
+      `imageTagMutabilityExclusionFilters can only be specified when imageTagMutability is MUTABLE_WITH_EXCLUSION or IMMUTABLE_WITH_EXCLUSION`,
+    );
+  }
+  if (!filters?.length) return undefined;
+  const seen = new Set<string>();
+  for (const { filter } of filters) {
+    if (seen.has(filter)) throw invalidParameter(`Duplicate image tag mutability exclusion filter '${filter}'`);
+    seen.add(filter);
+  }
+  return filters.map(({ filterType, filter }) => ({ filterType, filter }));
+}

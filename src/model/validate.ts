@@ -1,0 +1,209 @@
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { OperationName } from './generated/operations.js';
+import type { MemberType, ServiceModel, StructureShape } from './model.js';
+
+/**
+ * Input validation driven by the model: one ajv validator per operation, compiled on first
+ * use, whose failures are worded the way AWS words them.
+ *
+ *   wrong JSON type          -> SerializationException (the AWS JSON protocol cannot read it)
+ *   constraint not satisfied -> ValidationException "N validation error(s) detected: ..."
+ */
+export type ValidationFailure =
+  | { kind: 'serialization'; message: string }
+  | { kind: 'validation'; message: string };
+
+type JsonSchema = Record<string, unknown>;
+
+const FRIENDLY_TYPE: Record<string, string> = {
+  string: 'String',
+  number: 'Integer',
+  boolean: 'Boolean',
+  timestamp: 'Date',
+  blob: 'ByteBuffer',
+  list: 'List',
+  map: 'Map',
+  structure: 'Structure',
+};
+
+function schemaOf(type: MemberType, enums: ServiceModel['enums']): JsonSchema {
+  switch (type.type) {
+    case 'string': {
+      const schema: JsonSchema = { type: 'string' };
+      if (type.length?.min !== undefined) schema.minLength = type.length.min;
+      if (type.length?.max !== undefined) schema.maxLength = type.length.max;
+      if (type.pattern !== undefined) schema.pattern = type.pattern;
+      if (type.enum !== undefined) schema.enum = enums[type.enum];
+      return schema;
+    }
+    case 'number': {
+      const schema: JsonSchema = { type: 'number' };
+      if (type.range?.min !== undefined) schema.minimum = type.range.min;
+      if (type.range?.max !== undefined) schema.maximum = type.range.max;
+      return schema;
+    }
+    case 'boolean':
+      return { type: 'boolean' };
+    case 'timestamp':
+      return { type: 'number' };
+    case 'blob':
+      return { type: 'string' }; // base64; byte limits are checked where the bytes are used
+    case 'document':
+      return {};
+    case 'list': {
+      const schema: JsonSchema = { type: 'array', items: schemaOf(type.member, enums) };
+      if (type.length?.min !== undefined) schema.minItems = type.length.min;
+      if (type.length?.max !== undefined) schema.maxItems = type.length.max;
+      return schema;
+    }
+    case 'map': {
+      const schema: JsonSchema = { type: 'object', additionalProperties: schemaOf(type.value, enums) };
+      if (type.length?.min !== undefined) schema.minProperties = type.length.min;
+      if (type.length?.max !== undefined) schema.maxProperties = type.length.max;
+      return schema;
+    }
+    case 'structure':
+      return { $ref: `#/$defs/${type.shape}` };
+  }
+}
+
+function structureSchema(shape: StructureShape, enums: ServiceModel['enums']): JsonSchema {
+  const properties: Record<string, JsonSchema> = {};
+  const required: string[] = [];
+  for (const [name, member] of Object.entries(shape.members)) {
+    properties[name] = schemaOf(member, enums);
+    if (member.required) required.push(name);
+  }
+  return { type: 'object', properties, ...(required.length ? { required } : {}) };
+}
+
+/** JSON null means "not set" in the AWS JSON protocol: drop it before validating. */
+function withoutNulls(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutNulls);
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) if (item !== null) out[key] = withoutNulls(item);
+    return out;
+  }
+  return value;
+}
+
+/** "/tags/0/Key" -> "tags.1.member.Key", AWS's way of naming a member in a message. */
+function awsPath(instancePath: string, extra?: string): string {
+  const parts = instancePath.split('/').slice(1);
+  if (extra !== undefined) parts.push(extra);
+  return parts.map((part) => (/^\d+$/.test(part) ? `${Number(part) + 1}.member` : part)).join('.');
+}
+
+function valueAt(input: unknown, instancePath: string): unknown {
+  let value = input;
+  for (const part of instancePath.split('/').slice(1)) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<string, unknown>)[part.replace(/~1/g, '/').replace(/~0/g, '~')];
+  }
+  return value;
+}
+
+/** Java-style rendering, as AWS prints values in validation messages. */
+function render(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(render).join(', ')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.entries(value).map(([k, v]) => `${k}=${render(v)}`).join(', ')}}`;
+  }
+  return String(value);
+}
+
+const displayPattern = (pattern: string): string => pattern.replace(/^\^/, '').replace(/\$$/, '');
+
+function constraintText(error: ErrorObject): string | undefined {
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'required':
+      return 'Member must not be null';
+    case 'minLength':
+    case 'minItems':
+    case 'minProperties':
+      return `Member must have length greater than or equal to ${String(params.limit)}`;
+    case 'maxLength':
+    case 'maxItems':
+    case 'maxProperties':
+      return `Member must have length less than or equal to ${String(params.limit)}`;
+    case 'minimum':
+      return `Member must have value greater than or equal to ${String(params.limit)}`;
+    case 'maximum':
+      return `Member must have value less than or equal to ${String(params.limit)}`;
+    case 'pattern':
+      return `Member must satisfy regular expression pattern: ${displayPattern(String(params.pattern))}`;
+    case 'enum':
+      return `Member must satisfy enum value set: [${(params.allowedValues as unknown[]).map(String).join(', ')}]`;
+    default:
+      return undefined;
+  }
+}
+
+function jsonKind(value: unknown): string {
+  if (Array.isArray(value)) return 'START_ARRAY';
+  if (value && typeof value === 'object') return 'START_OBJECT';
+  if (typeof value === 'string') return 'STRING_VALUE';
+  if (typeof value === 'number') return 'NUMBER_VALUE';
+  if (typeof value === 'boolean') return value ? 'TRUE_VALUE' : 'FALSE_VALUE';
+  return 'VALUE';
+}
+
+function serializationMessage(error: ErrorObject, input: unknown): string {
+  const value = valueAt(input, error.instancePath);
+  const expected = String((error.params as { type?: string }).type);
+  if (Array.isArray(value)) return 'Start of list found where not expected';
+  if (value && typeof value === 'object') return 'Start of structure or map found where not expected.';
+  const target = expected === 'array' ? 'List' : expected === 'object' ? 'Structure' : FRIENDLY_TYPE[expected] ?? expected;
+  return `${jsonKind(value)} can not be converted to ${/^[AEIOU]/.test(target) ? 'an' : 'a'} ${target}`;
+}
+
+export interface InputValidator {
+  /** Returns the cleaned input, or the failure to answer. */
+  validate(operation: OperationName, input: unknown): { ok: true; input: Record<string, unknown> } | { ok: false; failure: ValidationFailure };
+}
+
+export function createInputValidator(model: ServiceModel): InputValidator {
+  // Patterns compile without the u flag: some AWS patterns escape characters that u forbids.
+  const ajv = new Ajv({ allErrors: true, strict: false, unicodeRegExp: false, validateFormats: false });
+  const defs: Record<string, JsonSchema> = {};
+  for (const [name, shape] of Object.entries(model.structures)) defs[name] = structureSchema(shape, model.enums);
+  ajv.addSchema({ $id: 'ecr', $defs: defs });
+  const compiled = new Map<OperationName, ValidateFunction>();
+
+  const validatorFor = (operation: OperationName): ValidateFunction => {
+    let validate = compiled.get(operation);
+    if (!validate) {
+      validate = ajv.compile({ $ref: `ecr#/$defs/${model.operations[operation].input}` });
+      compiled.set(operation, validate);
+    }
+    return validate;
+  };
+
+  return {
+    validate(operation, rawInput) {
+      if (rawInput === null || typeof rawInput !== 'object' || Array.isArray(rawInput)) {
+        return { ok: false, failure: { kind: 'serialization', message: 'Start of structure or map expected' } };
+      }
+      const input = withoutNulls(rawInput) as Record<string, unknown>;
+      const validate = validatorFor(operation);
+      if (validate(input)) return { ok: true, input };
+      const errors = validate.errors ?? [];
+      const typeError = errors.find((e) => e.keyword === 'type');
+      if (typeError) return { ok: false, failure: { kind: 'serialization', message: serializationMessage(typeError, input) } };
+      const messages: string[] = [];
+      for (const error of errors) {
+        const constraint = constraintText(error);
+        if (!constraint) continue;
+        const missing = error.keyword === 'required' ? String((error.params as { missingProperty: string }).missingProperty) : undefined;
+        const path = awsPath(error.instancePath, missing);
+        const value = missing === undefined ? `'${render(valueAt(input, error.instancePath))}'` : 'null';
+        messages.push(`Value ${value} at '${path}' failed to satisfy constraint: ${constraint}`);
+      }
+      const count = messages.length;
+      const message = `${count} validation error${count === 1 ? '' : 's'} detected: ${messages.join('; ')}`;
+      return { ok: false, failure: { kind: 'validation', message } };
+    },
+  };
+}

@@ -1,0 +1,108 @@
+import { mkdirSync } from 'node:fs';
+import type { AbstractBatchOperation, AbstractLevel, AbstractSublevel } from 'abstract-level';
+import { Level } from 'level';
+import { MemoryLevel } from 'memory-level';
+import { createKeyedLock } from '../lib/keyed-lock.js';
+import type { RegistryRecord, RepositoryRecord, TokenRecord } from './records.js';
+import { TABLES, type TableName } from './keys.js';
+
+/** The record type each table holds. */
+interface TableRecords {
+  repositories: RepositoryRecord;
+  registries: RegistryRecord;
+  tokens: TokenRecord;
+}
+
+type Db = AbstractLevel<string | Buffer | Uint8Array, string, string>;
+type Sublevel = AbstractSublevel<Db, string | Buffer | Uint8Array, string, unknown>;
+
+export interface ListOptions {
+  /** Return keys strictly after this one (a page token's position). */
+  after?: string;
+  limit?: number;
+}
+
+export interface Table<V> {
+  get(key: string): Promise<V | undefined>;
+  /** Entries whose key starts with prefix, in key order. */
+  list(prefix: string, options?: ListOptions): Promise<Array<[string, V]>>;
+}
+
+/** Writes collected by a transaction and applied as one atomic LevelDB batch. */
+export interface Batch {
+  put<T extends TableName>(table: T, key: string, value: TableRecords[T]): void;
+  del(table: TableName, key: string): void;
+}
+
+export interface Store {
+  readonly tables: { [T in TableName]: Table<TableRecords[T]> };
+  /** Applies every write the callback makes as one atomic batch. */
+  write(collect: (batch: Batch) => void): Promise<void>;
+  /** Serialises read-check-write work per key (usually a scope). */
+  exclusive<R>(key: string, work: () => Promise<R>): Promise<R>;
+  /** Deletes everything. */
+  clear(): Promise<void>;
+  close(): Promise<void>;
+  readonly location: string;
+}
+
+export interface StoreOptions {
+  /** Directory holding the LevelDB files; ignored when ephemeral. */
+  dataDir: string;
+  /** Keep everything in memory: nothing is written to disk and nothing outlives the process. */
+  ephemeral: boolean;
+}
+
+export async function openStore(options: StoreOptions): Promise<Store> {
+  let db: Db;
+  let location: string;
+  if (options.ephemeral) {
+    db = new MemoryLevel<string, string>() as unknown as Db;
+    location = ':memory:';
+  } else {
+    location = `${options.dataDir}/metadata`;
+    mkdirSync(location, { recursive: true });
+    db = new Level<string, string>(location) as unknown as Db;
+  }
+  await db.open();
+
+  const sublevels = Object.fromEntries(
+    TABLES.map((name) => [name, db.sublevel<string, unknown>(name, { valueEncoding: 'json' })]),
+  ) as Record<TableName, Sublevel>;
+
+  const tableOf = <V>(sublevel: Sublevel): Table<V> => ({
+    async get(key) {
+      const value = await sublevel.get(key);
+      return value === undefined ? undefined : (value as V);
+    },
+    async list(prefix, { after, limit } = {}) {
+      const range = {
+        gt: after !== undefined && after >= prefix ? after : undefined,
+        gte: after !== undefined && after >= prefix ? undefined : prefix,
+        lt: `${prefix}\uffff`,
+        limit: limit ?? -1,
+      };
+      const entries = await sublevel.iterator(range).all();
+      return entries.map(([key, value]) => [key, value as V]);
+    },
+  });
+
+  const tables = Object.fromEntries(TABLES.map((name) => [name, tableOf(sublevels[name])])) as Store['tables'];
+  const lock = createKeyedLock();
+
+  return {
+    tables,
+    location,
+    async write(collect) {
+      const ops: Array<AbstractBatchOperation<Db, string, unknown>> = [];
+      collect({
+        put: (table, key, value) => ops.push({ type: 'put', sublevel: sublevels[table], key, value }),
+        del: (table, key) => ops.push({ type: 'del', sublevel: sublevels[table], key }),
+      });
+      if (ops.length) await db.batch(ops as Array<AbstractBatchOperation<Db, string, string>>);
+    },
+    exclusive: (key, work) => lock.run(key, work),
+    clear: () => db.clear(),
+    close: () => db.close(),
+  };
+}
