@@ -1,18 +1,85 @@
+import type { Scope } from '../../lib/scope.js';
+import { ecrError } from '../../model/errors.js';
 import type { EcrHandlers } from '../../model/handlers.js';
-import type { FeatureDeps } from '../deps.js';
-import { notBuilt } from '../not-built.js';
+import { repositoryKey } from '../../store/keys.js';
+import { readRegistry, updateRegistry } from '../account/registry-record.js';
+import { targetScope, type FeatureDeps } from '../deps.js';
+import { requireRepository } from '../repositories/lookup.js';
+import { checkPolicyText } from './policy-document.js';
 
 type PolicyOperations =
   | 'SetRepositoryPolicy' | 'GetRepositoryPolicy' | 'DeleteRepositoryPolicy'
   | 'PutRegistryPolicy' | 'GetRegistryPolicy' | 'DeleteRegistryPolicy';
 
-export function policyHandlers(_deps: FeatureDeps): Pick<EcrHandlers, PolicyOperations> {
+const repositoryPolicyNotFound = (scope: Scope, name: string) =>
+  ecrError(
+    'RepositoryPolicyNotFoundException',
+    `Repository policy does not exist for the repository with name '${name}' in the registry with id '${scope.accountId}'`,
+  );
+
+const registryPolicyNotFound = (scope: Scope) =>
+  ecrError('RegistryPolicyNotFoundException', `Registry policy does not exist in the registry with id '${scope.accountId}'`);
+
+/**
+ * Repository and registry permission policies: validated and stored. Enforcing them (who may
+ * pull, push or replicate) is not done here.
+ */
+export function policyHandlers(deps: FeatureDeps): Pick<EcrHandlers, PolicyOperations> {
+  const { store } = deps;
   return {
-    SetRepositoryPolicy: notBuilt('SetRepositoryPolicy', 'in progress'),
-    GetRepositoryPolicy: notBuilt('GetRepositoryPolicy', 'in progress'),
-    DeleteRepositoryPolicy: notBuilt('DeleteRepositoryPolicy', 'in progress'),
-    PutRegistryPolicy: notBuilt('PutRegistryPolicy', 'in progress'),
-    GetRegistryPolicy: notBuilt('GetRegistryPolicy', 'in progress'),
-    DeleteRegistryPolicy: notBuilt('DeleteRegistryPolicy', 'in progress'),
+    async SetRepositoryPolicy(context, input) {
+      const scope = targetScope(context, input.registryId);
+      const policyText = checkPolicyText(input.policyText, 'repository');
+      // `force` guards against a policy that would lock the caller out of changing it again.
+      // Berth evaluates no caller against the policy, so there is no lock-out to guard against
+      // and the flag is accepted either way.
+      const key = repositoryKey(scope, input.repositoryName);
+      await store.exclusive(key, async () => {
+        const record = await requireRepository(store, scope, input.repositoryName);
+        await store.write((batch) => batch.put('repositories', key, { ...record, policyText }));
+      });
+      return { registryId: scope.accountId, repositoryName: input.repositoryName, policyText };
+    },
+
+    async GetRepositoryPolicy(context, input) {
+      const scope = targetScope(context, input.registryId);
+      const record = await requireRepository(store, scope, input.repositoryName);
+      if (record.policyText === undefined) throw repositoryPolicyNotFound(scope, input.repositoryName);
+      return { registryId: scope.accountId, repositoryName: input.repositoryName, policyText: record.policyText };
+    },
+
+    async DeleteRepositoryPolicy(context, input) {
+      const scope = targetScope(context, input.registryId);
+      const key = repositoryKey(scope, input.repositoryName);
+      const policyText = await store.exclusive(key, async () => {
+        const { policyText: deleted, ...record } = await requireRepository(store, scope, input.repositoryName);
+        if (deleted === undefined) throw repositoryPolicyNotFound(scope, input.repositoryName);
+        await store.write((batch) => batch.put('repositories', key, record));
+        return deleted;
+      });
+      return { registryId: scope.accountId, repositoryName: input.repositoryName, policyText };
+    },
+
+    async PutRegistryPolicy(context, input) {
+      const policyText = checkPolicyText(input.policyText, 'registry');
+      await updateRegistry(store, context.scope, (registry) => ({ ...registry, policyText }));
+      return { registryId: context.scope.accountId, policyText };
+    },
+
+    async GetRegistryPolicy(context) {
+      const { policyText } = await readRegistry(store, context.scope);
+      if (policyText === undefined) throw registryPolicyNotFound(context.scope);
+      return { registryId: context.scope.accountId, policyText };
+    },
+
+    async DeleteRegistryPolicy(context) {
+      let deleted: string | undefined;
+      await updateRegistry(store, context.scope, ({ policyText, ...registry }) => {
+        if (policyText === undefined) throw registryPolicyNotFound(context.scope);
+        deleted = policyText;
+        return registry;
+      });
+      return { registryId: context.scope.accountId, policyText: deleted };
+    },
   };
 }

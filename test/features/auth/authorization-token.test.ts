@@ -1,0 +1,95 @@
+import { GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
+import { resolveToken } from '../../../src/features/auth/index.js';
+import { startTestServer, type TestServer } from '../../helpers/server.js';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(() => server.close());
+afterEach(() => server.clock.setOffsetSeconds(0));
+
+const TWELVE_HOURS_MS = 12 * 3600 * 1000;
+
+/** The Basic-auth password inside an authorization token ("AWS:<password>", base64). */
+function passwordOf(token: string | undefined): string {
+  const decoded = Buffer.from(token ?? '', 'base64').toString('utf8');
+  expect(decoded.startsWith('AWS:')).toBe(true);
+  return decoded.slice('AWS:'.length);
+}
+
+test('GetAuthorizationToken returns one AWS:<password> token valid for 12 hours', async () => {
+  const before = Date.now();
+  const { authorizationData } = await server.client().send(new GetAuthorizationTokenCommand({}));
+  expect(authorizationData).toHaveLength(1);
+  const [data] = authorizationData!;
+  expect(data.proxyEndpoint).toBe(`http://127.0.0.1:${server.port}`);
+  const password = passwordOf(data.authorizationToken);
+  expect(password.length).toBeGreaterThanOrEqual(32);
+  // expiresAt travels as epoch seconds, so allow for the rounding.
+  const expiresAt = data.expiresAt!.getTime();
+  expect(expiresAt).toBeGreaterThanOrEqual(before + TWELVE_HOURS_MS - 1000);
+  expect(expiresAt).toBeLessThanOrEqual(Date.now() + TWELVE_HOURS_MS + 1000);
+
+  expect(await resolveToken(server.store, server.clock, password)).toEqual({ accountId: '000000000000', region: 'us-east-1' });
+});
+
+test('every call issues a different password', async () => {
+  const client = server.client();
+  const first = await client.send(new GetAuthorizationTokenCommand({}));
+  const second = await client.send(new GetAuthorizationTokenCommand({}));
+  expect(passwordOf(first.authorizationData![0].authorizationToken)).not.toBe(passwordOf(second.authorizationData![0].authorizationToken));
+});
+
+test('a token opens the registry of the account and region that asked for it', async () => {
+  const { authorizationData } = await server.client({ accountId: '111111111111', region: 'eu-west-1' }).send(new GetAuthorizationTokenCommand({}));
+  const scope = await resolveToken(server.store, server.clock, passwordOf(authorizationData![0].authorizationToken));
+  expect(scope).toEqual({ accountId: '111111111111', region: 'eu-west-1' });
+});
+
+test('registryIds gives one token per registry, each opening that registry', async () => {
+  const { authorizationData } = await server
+    .client({ region: 'ap-southeast-2' })
+    .send(new GetAuthorizationTokenCommand({ registryIds: ['222222222222', '333333333333'] }));
+  expect(authorizationData).toHaveLength(2);
+  const scopes = await Promise.all(authorizationData!.map((d) => resolveToken(server.store, server.clock, passwordOf(d.authorizationToken))));
+  expect(scopes).toEqual([
+    { accountId: '222222222222', region: 'ap-southeast-2' },
+    { accountId: '333333333333', region: 'ap-southeast-2' },
+  ]);
+});
+
+test('a token stops resolving once 12 hours have passed', async () => {
+  const { authorizationData } = await server.client().send(new GetAuthorizationTokenCommand({}));
+  const password = passwordOf(authorizationData![0].authorizationToken);
+  server.clock.setOffsetSeconds(11 * 3600);
+  expect(await resolveToken(server.store, server.clock, password)).toBeDefined();
+  server.clock.setOffsetSeconds(13 * 3600);
+  expect(await resolveToken(server.store, server.clock, password)).toBeUndefined();
+});
+
+test('unknown and garbage passwords do not resolve', async () => {
+  const { authorizationData } = await server.client().send(new GetAuthorizationTokenCommand({}));
+  const password = passwordOf(authorizationData![0].authorizationToken);
+  for (const guess of ['', 'AWS', `${password}x`, password.slice(1), 'x'.repeat(10_000), '../../etc/passwd']) {
+    expect(await resolveToken(server.store, server.clock, guess)).toBeUndefined();
+  }
+});
+
+test('issuing tokens deletes expired ones, so the table does not grow without end', async () => {
+  const fresh = await startTestServer();
+  try {
+    const client = fresh.client();
+    for (let i = 0; i < 5; i++) await client.send(new GetAuthorizationTokenCommand({}));
+    expect(await fresh.store.tables.tokens.list('')).toHaveLength(5);
+
+    fresh.clock.setOffsetSeconds(13 * 3600);
+    const { authorizationData } = await client.send(new GetAuthorizationTokenCommand({}));
+    const remaining = await fresh.store.tables.tokens.list('');
+    // A small table fits in one pruning window: only the new token is left.
+    expect(remaining).toHaveLength(1);
+    expect(remaining[0][0]).toBe(passwordOf(authorizationData![0].authorizationToken));
+  } finally {
+    await fresh.close();
+  }
+});
