@@ -39,7 +39,7 @@ export async function rawCall(
       ...(target === undefined ? {} : { 'X-Amz-Target': target.includes('.') ? target : `AmazonEC2ContainerRegistry_V20150921.${target}` }),
       ...headers,
     },
-    body,
+    body: typeof body === "string" ? body : new Uint8Array(body),
   });
   const text = await response.text();
   return { status: response.status, headers: response.headers, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
