@@ -33,17 +33,18 @@ program
   .addOption(new Option('--host <host>', 'address to listen on').env('BERTH_HOST').default('127.0.0.1'))
   .addOption(new Option('--port <port>', 'port to listen on (0 = any free port)').env('BERTH_PORT').default(DEFAULT_PORT).argParser(parsePort))
   .addOption(new Option('--data-dir <dir>', 'where metadata and blobs are kept').env('BERTH_DATA_DIR').default(defaultDataDir()))
-  .addOption(new Option('--ephemeral', 'keep everything in memory; nothing is left behind on exit').env('BERTH_EPHEMERAL'))
+  .addOption(new Option('--ephemeral', 'keep everything in memory; nothing is left behind on exit (env BERTH_EPHEMERAL=1|true)'))
   .addOption(new Option('--account-id <id>', 'account for callers whose access key is not a 12-digit account id').env('BERTH_ACCOUNT_ID').default('000000000000').argParser(parseAccount))
   .addOption(new Option('--region <region>', 'region for callers that send no credential scope').env('BERTH_REGION').default('us-east-1').argParser(parseRegion))
   .addOption(new Option('--registry-host <template>', 'host of repository URIs, e.g. {account}.dkr.ecr.{region}.localhost:5080').env('BERTH_REGISTRY_HOST'))
   .addOption(new Option('--log-level <level>', 'log verbosity').env('BERTH_LOG_LEVEL').choices(LOG_LEVELS).default('warn'))
-  .action(async (options: { host: string; port: number; dataDir: string; ephemeral?: boolean | string; accountId: string; region: string; registryHost?: string; logLevel: LogLevel }) => {
+  .action(async (options: { host: string; port: number; dataDir: string; ephemeral?: boolean; accountId: string; region: string; registryHost?: string; logLevel: LogLevel }) => {
     const config: Config = defaultConfig({
       host: options.host,
       port: options.port,
       dataDir: options.dataDir,
-      ephemeral: options.ephemeral === true || options.ephemeral === 'true' || options.ephemeral === '1',
+      // Read by hand: commander would turn the flag on for any value, BERTH_EPHEMERAL=0 included.
+      ephemeral: options.ephemeral === true || ['1', 'true', 'yes'].includes((process.env.BERTH_EPHEMERAL ?? '').toLowerCase()),
       accountId: options.accountId,
       region: options.region,
       registryHost: options.registryHost,
