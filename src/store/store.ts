@@ -76,12 +76,11 @@ export async function openStore(options: StoreOptions): Promise<Store> {
       return value === undefined ? undefined : (value as V);
     },
     async list(prefix, { after, limit } = {}) {
-      const range = {
-        gt: after !== undefined && after >= prefix ? after : undefined,
-        gte: after !== undefined && after >= prefix ? undefined : prefix,
-        lt: `${prefix}\uffff`,
-        limit: limit ?? -1,
-      };
+      // A range option must be left out, not set to undefined: a sublevel encodes a present
+      // `gte: undefined` as the string "undefined" and uses it as the lower bound, so every page
+      // after the first came back empty.
+      const start = after !== undefined && after >= prefix ? { gt: after } : { gte: prefix };
+      const range = { ...start, lt: `${prefix}\uffff`, limit: limit ?? -1 };
       const entries = await sublevel.iterator(range).all();
       return entries.map(([key, value]) => [key, value as V]);
     },
