@@ -77,12 +77,27 @@ function structureSchema(shape: StructureShape, enums: ServiceModel['enums']): J
   return { type: 'object', properties, ...(required.length ? { required } : {}) };
 }
 
-/** JSON null means "not set" in the AWS JSON protocol: drop it before validating. */
-function withoutNulls(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(withoutNulls);
+/**
+ * No ECR input nests more than a handful of levels. A body nested thousands deep (in a member
+ * the model does not even know) would overflow the stack of the recursive walks here and in
+ * ajv, turning a client's mistake into a ServerException; it is refused as unreadable instead.
+ */
+const MAX_DEPTH = 64;
+class TooDeep extends Error {}
+
+/**
+ * JSON null means "not set" in the AWS JSON protocol: drop it before validating. A member named
+ * "__proto__" is dropped too: no shape has one, and assigning it would set the copy's prototype,
+ * so its contents would pass for the request's own members.
+ */
+function withoutNulls(value: unknown, depth = 0): unknown {
+  if (depth > MAX_DEPTH) throw new TooDeep();
+  if (Array.isArray(value)) return value.map((item) => withoutNulls(item, depth + 1));
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) if (item !== null) out[key] = withoutNulls(item);
+    for (const [key, item] of Object.entries(value)) {
+      if (item !== null && key !== '__proto__') out[key] = withoutNulls(item, depth + 1);
+    }
     return out;
   }
   return value;
@@ -141,6 +156,25 @@ function constraintText(error: ErrorObject): string | undefined {
   }
 }
 
+/** Keywords that constrain a scalar (string or number) value. */
+const SCALAR_KEYWORDS = new Set(['minLength', 'maxLength', 'pattern', 'enum', 'minimum', 'maximum']);
+
+/**
+ * Every constraint of a list's scalar member, in AWS's order. AWS reports a bad element of such
+ * a list once for the whole list: "Value '[a, B]' at 'names' failed to satisfy constraint:
+ * Member must satisfy constraint: [Member must have length less than or equal to 256, ...]".
+ */
+function memberConstraints(schema: JsonSchema): string {
+  const parts: string[] = [];
+  if (schema.maxLength !== undefined) parts.push(`Member must have length less than or equal to ${String(schema.maxLength)}`);
+  if (schema.minLength !== undefined) parts.push(`Member must have length greater than or equal to ${String(schema.minLength)}`);
+  if (schema.maximum !== undefined) parts.push(`Member must have value less than or equal to ${String(schema.maximum)}`);
+  if (schema.minimum !== undefined) parts.push(`Member must have value greater than or equal to ${String(schema.minimum)}`);
+  if (schema.pattern !== undefined) parts.push(`Member must satisfy regular expression pattern: ${displayPattern(String(schema.pattern))}`);
+  if (Array.isArray(schema.enum)) parts.push(`Member must satisfy enum value set: [${schema.enum.map(String).join(', ')}]`);
+  return `Member must satisfy constraint: [${parts.join(', ')}]`;
+}
+
 function jsonKind(value: unknown): string {
   if (Array.isArray(value)) return 'START_ARRAY';
   if (value && typeof value === 'object') return 'START_OBJECT';
@@ -166,7 +200,8 @@ export interface InputValidator {
 
 export function createInputValidator(model: ServiceModel): InputValidator {
   // Patterns compile without the u flag: some AWS patterns escape characters that u forbids.
-  const ajv = new Ajv({ allErrors: true, strict: false, unicodeRegExp: false, validateFormats: false });
+  // verbose: errors carry the schema that failed, so a list member's constraints can be listed.
+  const ajv = new Ajv({ allErrors: true, verbose: true, strict: false, unicodeRegExp: false, validateFormats: false });
   const defs: Record<string, JsonSchema> = {};
   for (const [name, shape] of Object.entries(model.structures)) defs[name] = structureSchema(shape, model.enums);
   ajv.addSchema({ $id: 'ecr', $defs: defs });
@@ -186,16 +221,32 @@ export function createInputValidator(model: ServiceModel): InputValidator {
       if (rawInput === null || typeof rawInput !== 'object' || Array.isArray(rawInput)) {
         return { ok: false, failure: { kind: 'serialization', message: 'Start of structure or map expected' } };
       }
-      const input = withoutNulls(rawInput) as Record<string, unknown>;
+      let input: Record<string, unknown>;
+      try {
+        input = withoutNulls(rawInput) as Record<string, unknown>;
+      } catch (error) {
+        if (!(error instanceof TooDeep)) throw error;
+        return { ok: false, failure: { kind: 'serialization', message: `Input is nested more than ${MAX_DEPTH} levels deep` } };
+      }
       const validate = validatorFor(operation);
       if (validate(input)) return { ok: true, input };
       const errors = validate.errors ?? [];
       const typeError = errors.find((e) => e.keyword === 'type');
       if (typeError) return { ok: false, failure: { kind: 'serialization', message: serializationMessage(typeError, input) } };
       const messages: string[] = [];
+      const reportedLists = new Set<string>();
       for (const error of errors) {
         const constraint = constraintText(error);
         if (!constraint) continue;
+        const listElement = /^(.*)\/\d+$/.exec(error.instancePath);
+        if (listElement && SCALAR_KEYWORDS.has(error.keyword) && Array.isArray(valueAt(input, listElement[1]))) {
+          const listPath = listElement[1];
+          if (reportedLists.has(listPath)) continue;
+          reportedLists.add(listPath);
+          const constraints = memberConstraints(error.parentSchema as JsonSchema);
+          messages.push(`Value '${render(valueAt(input, listPath))}' at '${awsPath(listPath)}' failed to satisfy constraint: ${constraints}`);
+          continue;
+        }
         const missing = error.keyword === 'required' ? String((error.params as { missingProperty: string }).missingProperty) : undefined;
         const path = awsPath(error.instancePath, missing);
         const value = missing === undefined ? `'${render(valueAt(input, error.instancePath))}'` : 'null';
