@@ -43,7 +43,7 @@ export function mergeTags(current: TagRecord[], added: Tag[], resource: string):
 
 function resolveArn(resourceArn: string) {
   const parsed = parseRepositoryArn(resourceArn);
-  if (!parsed) throw invalidParameterAt('resourceArn', `Invalid ARN: ${resourceArn}`);
+  if (!parsed) throw invalidParameterAt('resourceArn', 'Invalid ARN');
   return parsed;
 }
 

@@ -1,4 +1,15 @@
-import { CreateRepositoryCommand, RepositoryAlreadyExistsException } from '@aws-sdk/client-ecr';
+import {
+  CreateRepositoryCommand,
+  DescribeRepositoriesCommand,
+  InvalidParameterException,
+  InvalidTagParameterException,
+  ListTagsForResourceCommand,
+  RepositoryAlreadyExistsException,
+  TooManyTagsException,
+  ValidationException,
+  type CreateRepositoryCommandInput,
+  type ImageTagMutability,
+} from '@aws-sdk/client-ecr';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 
 let server: TestServer;
@@ -6,6 +17,25 @@ beforeAll(async () => {
   server = await startTestServer();
 });
 afterAll(() => server.close());
+
+/** The error a call fails with (the test fails if it succeeds). */
+async function failure(call: Promise<unknown>): Promise<Error & { $metadata?: { httpStatusCode?: number } }> {
+  return call.then(
+    (value) => {
+      throw new Error(`expected a failure, got ${JSON.stringify(value)}`);
+    },
+    (error: Error) => error,
+  );
+}
+
+let counter = 0;
+const uniqueName = (base: string) => `${base}-${++counter}`;
+const create = (input: CreateRepositoryCommandInput) => server.client().send(new CreateRepositoryCommand(input));
+const describeOne = async (repositoryName: string) =>
+  (await server.client().send(new DescribeRepositoriesCommand({ repositoryNames: [repositoryName] }))).repositories![0];
+
+/** The model's repository-name pattern, as AWS prints it. */
+const NAME_PATTERN = '[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(\\/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*';
 
 test('CreateRepository returns the repository as ECR describes it', async () => {
   const { repository } = await server.client().send(new CreateRepositoryCommand({ repositoryName: 'team/app' }));
@@ -19,10 +49,285 @@ test('CreateRepository returns the repository as ECR describes it', async () => 
     encryptionConfiguration: { encryptionType: 'AES256' },
   });
   expect(repository?.createdAt).toBeInstanceOf(Date);
+  expect(repository?.encryptionConfiguration?.kmsKey).toBeUndefined();
+  expect(repository?.imageTagMutabilityExclusionFilters).toBeUndefined();
+});
+
+test('createdAt is the time of creation', async () => {
+  const before = Date.now();
+  const { repository } = await create({ repositoryName: uniqueName('timed') });
+  const after = Date.now();
+  const created = repository!.createdAt!.getTime();
+  // Epoch seconds on the wire keep milliseconds as a fraction; allow a second of rounding.
+  expect(created).toBeGreaterThanOrEqual(before - 1000);
+  expect(created).toBeLessThanOrEqual(after + 1000);
 });
 
 test('a second CreateRepository of the same name is RepositoryAlreadyExistsException', async () => {
   const client = server.client();
   await client.send(new CreateRepositoryCommand({ repositoryName: 'twice' }));
-  await expect(client.send(new CreateRepositoryCommand({ repositoryName: 'twice' }))).rejects.toThrow(RepositoryAlreadyExistsException);
+  const error = await failure(client.send(new CreateRepositoryCommand({ repositoryName: 'twice' })));
+  expect(error).toBeInstanceOf(RepositoryAlreadyExistsException);
+  expect(error.message).toBe("The repository with name 'twice' already exists in the registry with id '000000000000'");
+  expect(error.$metadata?.httpStatusCode).toBe(400);
+});
+
+test('names with every allowed separator and nesting are accepted', async () => {
+  for (const name of ['a1', 'a.b', 'a_b', 'a__b', 'a-b', 'a---b', 'x/y/z', 'team.one/app_two/svc-3']) {
+    const { repository } = await create({ repositoryName: name });
+    expect(repository?.repositoryName).toBe(name);
+  }
+});
+
+describe('tags', () => {
+  test('are stored and listed', async () => {
+    const name = uniqueName('tagged');
+    const tags = [
+      { Key: 'team', Value: 'platform' },
+      { Key: 'cost-center', Value: '' },
+      { Key: 'a:b/c=d+e@f_g.h', Value: 'é ü 1' },
+    ];
+    const { repository } = await create({ repositoryName: name, tags });
+    const listed = await server.client().send(new ListTagsForResourceCommand({ resourceArn: repository!.repositoryArn }));
+    expect(listed.tags).toEqual(expect.arrayContaining(tags));
+    expect(listed.tags).toHaveLength(3);
+  });
+
+  test('exactly 50 are allowed', async () => {
+    const tags = Array.from({ length: 50 }, (_, i) => ({ Key: `k${i}`, Value: `v${i}` }));
+    const { repository } = await create({ repositoryName: uniqueName('fifty'), tags });
+    const listed = await server.client().send(new ListTagsForResourceCommand({ resourceArn: repository!.repositoryArn }));
+    expect(listed.tags).toHaveLength(50);
+  });
+
+  test('more than 50 is TooManyTagsException, and nothing is created', async () => {
+    const name = uniqueName('too-many');
+    const tags = Array.from({ length: 51 }, (_, i) => ({ Key: `k${i}`, Value: `v${i}` }));
+    const error = await failure(create({ repositoryName: name, tags }));
+    expect(error).toBeInstanceOf(TooManyTagsException);
+    expect(error.$metadata?.httpStatusCode).toBe(400);
+    expect((await failure(describeOne(name))).name).toBe('RepositoryNotFoundException');
+  });
+
+  test.each([
+    ['an empty key', ''],
+    ['a key over 128 characters', 'k'.repeat(129)],
+    ['a key with characters outside the tagging alphabet', 'bad*key'],
+    ['a key reserved for AWS', 'aws:created-by'],
+    ['a key reserved for AWS in any case', 'AWS:Thing'],
+  ])('%s is InvalidTagParameterException', async (_what, Key) => {
+    const name = uniqueName('bad-tag');
+    const error = await failure(create({ repositoryName: name, tags: [{ Key, Value: 'v' }] }));
+    expect(error).toBeInstanceOf(InvalidTagParameterException);
+    expect(error.$metadata?.httpStatusCode).toBe(400);
+    expect((await failure(describeOne(name))).name).toBe('RepositoryNotFoundException');
+  });
+
+  test('a value over 256 characters or with bad characters is InvalidTagParameterException', async () => {
+    await expect(create({ repositoryName: uniqueName('v'), tags: [{ Key: 'k', Value: 'v'.repeat(257) }] })).rejects.toThrow(
+      InvalidTagParameterException,
+    );
+    await expect(create({ repositoryName: uniqueName('v'), tags: [{ Key: 'k', Value: 'semi;colon' }] })).rejects.toThrow(
+      InvalidTagParameterException,
+    );
+    const { repository } = await create({ repositoryName: uniqueName('v'), tags: [{ Key: 'k', Value: 'v'.repeat(256) }] });
+    expect(repository).toBeDefined();
+  });
+
+  test('the same key twice is InvalidTagParameterException', async () => {
+    const tags = [
+      { Key: 'dup', Value: '1' },
+      { Key: 'dup', Value: '2' },
+    ];
+    await expect(create({ repositoryName: uniqueName('dup'), tags })).rejects.toThrow(InvalidTagParameterException);
+  });
+});
+
+describe('imageTagMutability', () => {
+  test.each<ImageTagMutability>(['MUTABLE', 'IMMUTABLE'])('%s is stored and described', async (mode) => {
+    const name = uniqueName(mode.toLowerCase());
+    const { repository } = await create({ repositoryName: name, imageTagMutability: mode });
+    expect(repository?.imageTagMutability).toBe(mode);
+    expect(repository?.imageTagMutabilityExclusionFilters).toBeUndefined();
+    expect((await describeOne(name)).imageTagMutability).toBe(mode);
+  });
+
+  test.each<ImageTagMutability>(['MUTABLE_WITH_EXCLUSION', 'IMMUTABLE_WITH_EXCLUSION'])('%s with filters is stored and described', async (mode) => {
+    const name = uniqueName(mode.toLowerCase().replaceAll('_', '-'));
+    const filters = [
+      { filterType: 'WILDCARD' as const, filter: 'latest' },
+      { filterType: 'WILDCARD' as const, filter: 'dev-*' },
+    ];
+    const { repository } = await create({ repositoryName: name, imageTagMutability: mode, imageTagMutabilityExclusionFilters: filters });
+    expect(repository?.imageTagMutability).toBe(mode);
+    expect(repository?.imageTagMutabilityExclusionFilters).toEqual(filters);
+    const described = await describeOne(name);
+    expect(described.imageTagMutability).toBe(mode);
+    expect(described.imageTagMutabilityExclusionFilters).toEqual(filters);
+  });
+
+  test.each<ImageTagMutability>(['MUTABLE_WITH_EXCLUSION', 'IMMUTABLE_WITH_EXCLUSION'])(
+    '%s without filters is InvalidParameterException',
+    async (mode) => {
+      const name = uniqueName('no-filters');
+      const error = await failure(create({ repositoryName: name, imageTagMutability: mode }));
+      expect(error).toBeInstanceOf(InvalidParameterException);
+      expect(error.message).toContain('imageTagMutabilityExclusionFilters');
+      expect(error.message).toContain(mode);
+      expect((await failure(describeOne(name))).name).toBe('RepositoryNotFoundException');
+    },
+  );
+
+  test.each<ImageTagMutability | undefined>(['MUTABLE', 'IMMUTABLE', undefined])(
+    'filters with a plain mode (%s) are InvalidParameterException',
+    async (mode) => {
+      const error = await failure(
+        create({
+          repositoryName: uniqueName('plain-filters'),
+          imageTagMutability: mode,
+          imageTagMutabilityExclusionFilters: [{ filterType: 'WILDCARD', filter: 'latest' }],
+        }),
+      );
+      expect(error).toBeInstanceOf(InvalidParameterException);
+      expect(error.message).toContain('imageTagMutabilityExclusionFilters');
+    },
+  );
+
+  test('the same filter twice is InvalidParameterException', async () => {
+    const error = await failure(
+      create({
+        repositoryName: uniqueName('dup-filter'),
+        imageTagMutability: 'IMMUTABLE_WITH_EXCLUSION',
+        imageTagMutabilityExclusionFilters: [
+          { filterType: 'WILDCARD', filter: 'v*' },
+          { filterType: 'WILDCARD', filter: 'v*' },
+        ],
+      }),
+    );
+    expect(error).toBeInstanceOf(InvalidParameterException);
+  });
+
+  test('an unknown mode is ValidationException naming the allowed values', async () => {
+    const error = await failure(create({ repositoryName: uniqueName('mode'), imageTagMutability: 'SOMETIMES' as ImageTagMutability }));
+    expect(error).toBeInstanceOf(ValidationException);
+    expect(error.message).toMatch(
+      /^1 validation error detected: Value 'SOMETIMES' at 'imageTagMutability' failed to satisfy constraint: Member must satisfy enum value set: \[/,
+    );
+  });
+});
+
+describe('imageScanningConfiguration', () => {
+  test('scanOnPush true is kept', async () => {
+    const name = uniqueName('scan');
+    const { repository } = await create({ repositoryName: name, imageScanningConfiguration: { scanOnPush: true } });
+    expect(repository?.imageScanningConfiguration).toEqual({ scanOnPush: true });
+    expect((await describeOne(name)).imageScanningConfiguration).toEqual({ scanOnPush: true });
+  });
+
+  test('an empty configuration means no scan on push', async () => {
+    const { repository } = await create({ repositoryName: uniqueName('scan-empty'), imageScanningConfiguration: {} });
+    expect(repository?.imageScanningConfiguration).toEqual({ scanOnPush: false });
+  });
+});
+
+describe('encryptionConfiguration', () => {
+  test('AES256 has no KMS key', async () => {
+    const { repository } = await create({ repositoryName: uniqueName('aes'), encryptionConfiguration: { encryptionType: 'AES256' } });
+    expect(repository?.encryptionConfiguration).toEqual({ encryptionType: 'AES256' });
+  });
+
+  test('AES256 with a KMS key is InvalidParameterException', async () => {
+    const error = await failure(
+      create({
+        repositoryName: uniqueName('aes-key'),
+        encryptionConfiguration: { encryptionType: 'AES256', kmsKey: 'arn:aws:kms:us-east-1:000000000000:key/abc' },
+      }),
+    );
+    expect(error).toBeInstanceOf(InvalidParameterException);
+  });
+
+  test('KMS with a key keeps that key', async () => {
+    const kmsKey = 'arn:aws:kms:us-east-1:000000000000:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const name = uniqueName('kms-key');
+    const { repository } = await create({ repositoryName: name, encryptionConfiguration: { encryptionType: 'KMS', kmsKey } });
+    expect(repository?.encryptionConfiguration).toEqual({ encryptionType: 'KMS', kmsKey });
+    expect((await describeOne(name)).encryptionConfiguration).toEqual({ encryptionType: 'KMS', kmsKey });
+  });
+
+  test("KMS without a key uses the account's AWS-managed ECR key", async () => {
+    const { repository } = await create({ repositoryName: uniqueName('kms'), encryptionConfiguration: { encryptionType: 'KMS' } });
+    expect(repository?.encryptionConfiguration).toEqual({
+      encryptionType: 'KMS',
+      kmsKey: 'arn:aws:kms:us-east-1:000000000000:alias/aws/ecr',
+    });
+  });
+
+  test('KMS_DSSE is accepted', async () => {
+    const { repository } = await create({ repositoryName: uniqueName('dsse'), encryptionConfiguration: { encryptionType: 'KMS_DSSE' } });
+    expect(repository?.encryptionConfiguration?.encryptionType).toBe('KMS_DSSE');
+  });
+
+  test('a missing encryptionType is ValidationException', async () => {
+    const error = await failure(
+      create({ repositoryName: uniqueName('enc'), encryptionConfiguration: {} as CreateRepositoryCommandInput['encryptionConfiguration'] }),
+    );
+    expect(error).toBeInstanceOf(ValidationException);
+    expect(error.message).toBe(
+      "1 validation error detected: Value null at 'encryptionConfiguration.encryptionType' failed to satisfy constraint: Member must not be null",
+    );
+  });
+});
+
+describe('invalid names', () => {
+  test.each(['Upper', 'has space', '-leading', 'trailing-', 'a..b', 'a/', '/a', 'a//b', 'a_-b', 'a___b', 'ü-umlaut'])(
+    "'%s' is ValidationException in AWS's wording",
+    async (name) => {
+      const error = await failure(create({ repositoryName: name }));
+      expect(error).toBeInstanceOf(ValidationException);
+      expect(error.$metadata?.httpStatusCode).toBe(400);
+      expect(error.message).toBe(
+        `1 validation error detected: Value '${name}' at 'repositoryName' failed to satisfy constraint: Member must satisfy regular expression pattern: ${NAME_PATTERN}`,
+      );
+    },
+  );
+
+  test('one character is too short', async () => {
+    const error = await failure(create({ repositoryName: 'a' }));
+    expect(error).toBeInstanceOf(ValidationException);
+    expect(error.message).toBe(
+      "1 validation error detected: Value 'a' at 'repositoryName' failed to satisfy constraint: Member must have length greater than or equal to 2",
+    );
+  });
+
+  test('256 characters is the longest name', async () => {
+    const name = `${'a'.repeat(127)}/${'b'.repeat(128)}`;
+    expect(name).toHaveLength(256);
+    const { repository } = await create({ repositoryName: name });
+    expect(repository?.repositoryName).toBe(name);
+  });
+
+  test('257 characters is too long', async () => {
+    const name = 'a'.repeat(257);
+    const error = await failure(create({ repositoryName: name }));
+    expect(error).toBeInstanceOf(ValidationException);
+    expect(error.message).toBe(
+      `1 validation error detected: Value '${name}' at 'repositoryName' failed to satisfy constraint: Member must have length less than or equal to 256`,
+    );
+  });
+
+  test('an empty name breaks both length and pattern', async () => {
+    const error = await failure(create({ repositoryName: '' }));
+    expect(error).toBeInstanceOf(ValidationException);
+    expect(error.message).toMatch(/^2 validation errors detected: /);
+    expect(error.message).toContain("Value '' at 'repositoryName' failed to satisfy constraint: Member must have length greater than or equal to 2");
+    expect(error.message).toContain(`Value '' at 'repositoryName' failed to satisfy constraint: Member must satisfy regular expression pattern: ${NAME_PATTERN}`);
+  });
+
+  test('a registryId that is not 12 digits is ValidationException', async () => {
+    const error = await failure(create({ repositoryName: uniqueName('reg'), registryId: '12345' }));
+    expect(error).toBeInstanceOf(ValidationException);
+    expect(error.message).toBe(
+      "1 validation error detected: Value '12345' at 'registryId' failed to satisfy constraint: Member must satisfy regular expression pattern: [0-9]{12}",
+    );
+  });
 });
