@@ -18,6 +18,7 @@ type JsonSchema = Record<string, unknown>;
 const FRIENDLY_TYPE: Record<string, string> = {
   string: 'String',
   number: 'Integer',
+  integer: 'Integer',
   boolean: 'Boolean',
   timestamp: 'Date',
   blob: 'ByteBuffer',
@@ -37,7 +38,9 @@ function schemaOf(type: MemberType, enums: ServiceModel['enums']): JsonSchema {
       return schema;
     }
     case 'number': {
-      const schema: JsonSchema = { type: 'number' };
+      // The npm schemas say only "number", but every numeric member of ECR's inputs is an
+      // integer or long in AWS's model (no float or double), so a fraction cannot be read.
+      const schema: JsonSchema = { type: 'integer' };
       if (type.range?.min !== undefined) schema.minimum = type.range.min;
       if (type.range?.max !== undefined) schema.maximum = type.range.max;
       return schema;

@@ -172,6 +172,10 @@ describe('SerializationException: JSON of the wrong type', () => {
     expect(serialization('DescribeRepositories', { maxResults: '5' })).toBe('STRING_VALUE can not be converted to an Integer');
   });
 
+  test('a fraction where an integer belongs', () => {
+    expect(serialization('DescribeRepositories', { maxResults: 1.5 })).toBe('NUMBER_VALUE can not be converted to an Integer');
+  });
+
   test('a string where a list belongs', () => {
     expect(serialization('DescribeRepositories', { repositoryNames: 'one' })).toBe('STRING_VALUE can not be converted to a List');
   });
