@@ -1,6 +1,6 @@
 // The real AWS CLI v2 against a real Berth: SigV4 signing, the CLI's own request shapes and its
 // parsing of our responses and errors, none of which an SDK-based test covers.
-import { tokenKey } from '../../src/store/keys.js';
+import { resolveToken } from '../../src/features/auth/index.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { awsCli, describeE2E, requireAwsCliV2 } from './helpers.js';
 
@@ -92,7 +92,7 @@ describeE2E('AWS CLI v2 against Berth', () => {
     expect(password).not.toBe('');
     // Every call issues a fresh token, so the printed password is compared with what Berth
     // stored, not with a second call's token: it must open the caller's account and region.
-    expect(await server.store.tables.tokens.get(tokenKey(password))).toMatchObject({ accountId: ACCOUNT, region: REGION });
+    expect(await resolveToken(server.store, server.clock, password)).toEqual({ accountId: ACCOUNT, region: REGION });
 
     const { authorizationData } = await aws.json<{ authorizationData: { authorizationToken: string; expiresAt: string }[] }>(
       'ecr', 'get-authorization-token',
@@ -103,7 +103,7 @@ describeE2E('AWS CLI v2 against Berth', () => {
     expect(decoded).toMatch(/^AWS:[^:]+$/);
     const tokenPassword = decoded.slice('AWS:'.length);
     expect(tokenPassword).toHaveLength(password.length);
-    expect(await server.store.tables.tokens.get(tokenKey(tokenPassword))).toMatchObject({ accountId: ACCOUNT, region: REGION });
+    expect(await resolveToken(server.store, server.clock, tokenPassword)).toEqual({ accountId: ACCOUNT, region: REGION });
     // Valid for 12 hours.
     const hoursLeft = (Date.parse(authorizationData[0].expiresAt) - Date.now()) / 3_600_000;
     expect(hoursLeft).toBeGreaterThan(11.9);

@@ -1,3 +1,4 @@
+import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '../../lib/clock.js';
 import { newTokenSecret } from '../../lib/ids.js';
 import type { Scope } from '../../lib/scope.js';
@@ -25,10 +26,12 @@ export interface IssuedToken {
   expiresAt: Date;
 }
 
+const keyOf = (password: string): string => tokenKey(createHash('sha256').update(password).digest('hex'));
+
 /** Keys of expired tokens in a window of the table starting at a random key. */
 async function expiredTokenKeys(store: Store, now: number): Promise<string[]> {
   const tokens = store.tables.tokens;
-  const window = await tokens.list('', { after: newTokenSecret(), limit: PRUNE_WINDOW });
+  const window = await tokens.list('', { after: randomBytes(32).toString('hex'), limit: PRUNE_WINDOW });
   if (window.length < PRUNE_WINDOW) {
     // Ran off the end of the key space: continue from the start.
     const firstKey = window[0]?.[0];
@@ -47,7 +50,7 @@ export async function issueTokens(store: Store, clock: Clock, scopes: Scope[]): 
   await store.write((batch) => {
     for (const key of expired) batch.del('tokens', key);
     for (const { scope, password } of issued) {
-      batch.put('tokens', tokenKey(password), { accountId: scope.accountId, region: scope.region, expiresAt });
+      batch.put('tokens', keyOf(password), { accountId: scope.accountId, region: scope.region, expiresAt });
     }
   });
   return issued;
@@ -59,7 +62,7 @@ export async function issueTokens(store: Store, clock: Clock, scopes: Scope[]): 
  */
 export async function resolveToken(store: Store, clock: Clock, password: string): Promise<Scope | undefined> {
   if (password.length === 0 || password.length > MAX_PASSWORD_LENGTH) return undefined;
-  const record = await store.tables.tokens.get(tokenKey(password));
+  const record = await store.tables.tokens.get(keyOf(password));
   if (!record || record.expiresAt <= clock.now().getTime()) return undefined;
   return { accountId: record.accountId, region: record.region };
 }
