@@ -6,6 +6,7 @@ import type { Config } from './config.js';
 import { createHandlers } from './features/index.js';
 import { createClock, type Clock } from './lib/clock.js';
 import { createLogger, type Logger } from './lib/logger.js';
+import { requestLog } from './lib/request-log.js';
 import type { Scope } from './lib/scope.js';
 import { loadModel } from './model/model.js';
 import { createControlPlane } from './protocol/control-plane.js';
@@ -36,6 +37,7 @@ export function createApp(config: Config, store: Store, clock: Clock, logger: Lo
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
+  app.use(requestLog(logger));
   const handlers = createHandlers({ store, clock, registryHost: registryHostFor(config, boundHost) });
   app.use(createAdminRouter({ store, version: VERSION }));
   app.post(
