@@ -1,5 +1,6 @@
 // API benchmark: start-up time, idle and loaded RSS, DescribeRepositories and CreateRepository
-// throughput against a real `berth serve --ephemeral` child process on 127.0.0.1.
+// throughput against a real `berth serve` child process on 127.0.0.1, its LevelDB store on
+// disk in a temporary directory (or in memory with --store memory).
 //
 //   npm run bench [-- --duration 10 --connections 50 --repos 20 --startup-runs 5]
 //
@@ -7,10 +8,10 @@
 // server, so the figures are a floor of what the server alone could do. Targets are reported
 // as PASS/MISS; the process exits non-zero only when the benchmark itself broke.
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync, statSync, existsSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -25,6 +26,8 @@ const { values: args } = parseArgs({
     connections: { type: 'string', default: process.env.BENCH_CONNECTIONS ?? '50' },
     repos: { type: 'string', default: process.env.BENCH_REPOS ?? '20' },
     'startup-runs': { type: 'string', default: process.env.BENCH_STARTUP_RUNS ?? '5' },
+    // disk: LevelDB in a temporary data directory (what a user runs); memory: --ephemeral.
+    store: { type: 'string', default: process.env.BENCH_STORE ?? 'disk' },
     // Extra node flags for the server, e.g. --server-node-args=--cpu-prof to profile it.
     'server-node-args': { type: 'string', default: process.env.BENCH_SERVER_NODE_ARGS ?? '' },
   },
@@ -33,6 +36,8 @@ const DURATION_S = positiveInt('duration', args.duration, 120);
 const CONNECTIONS = positiveInt('connections', args.connections, 1000);
 const REPOS = positiveInt('repos', args.repos, 1000);
 const STARTUP_RUNS = positiveInt('startup-runs', args['startup-runs'], 50);
+if (!['disk', 'memory'].includes(args.store)) throw new Error('--store must be disk or memory');
+const STORE = args.store;
 const SERVER_NODE_ARGS = args['server-node-args'].split(/\s+/).filter(Boolean);
 
 const TARGETS = { describePerSecond: 5000, idleRssMb: 100, startupMs: 500 };
@@ -131,14 +136,19 @@ const running = new Set();
 /** Spawns the server and measures start-up: to first /_berth/health and to first DescribeRepositories. */
 async function startBerth() {
   const port = await freePort();
+  const dataDir = STORE === 'disk' ? mkdtempSync(join(tmpdir(), 'berth-bench-')) : undefined;
+  const storeArgs = dataDir ? ['--data-dir', dataDir] : ['--ephemeral'];
   const started = performance.now();
-  const child = spawn(process.execPath, [...SERVER_NODE_ARGS, join(ROOT, 'bin', 'berth.js'), 'serve', '--ephemeral', '--port', String(port), '--host', HOST], {
+  const child = spawn(process.execPath, [...SERVER_NODE_ARGS, join(ROOT, 'bin', 'berth.js'), 'serve', ...storeArgs, '--port', String(port), '--host', HOST], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, BERTH_LOG_LEVEL: 'warn' },
   });
   running.add(child);
-  child.once('exit', () => running.delete(child));
+  child.once('exit', () => {
+    running.delete(child);
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
   let stderr = '';
   child.stdout.resume();
   child.stderr.on('data', (chunk) => {
@@ -261,7 +271,7 @@ async function main() {
   if (listed !== Math.min(REPOS, 100)) throw new Error(`DescribeRepositories listed ${listed} repositories, expected ${Math.min(REPOS, 100)}`);
   console.log(`Created ${REPOS} repositories; DescribeRepositories {} lists ${listed}.\n`);
 
-  console.log('Load:');
+  console.log(`Load (store: ${STORE === 'disk' ? 'LevelDB on disk' : 'in memory'}):`);
   const describeHeaders = { ...HEADERS, 'X-Amz-Target': target('DescribeRepositories') };
   const describeAll = await load('DescribeRepositories {}', port, pid, { headers: describeHeaders, body: '{}' });
   const describePage = await load('DescribeRepositories {"maxResults":10}', port, pid, { headers: describeHeaders, body: '{"maxResults":10}' });

@@ -1,4 +1,4 @@
-import type { Request, RequestHandler, Response } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../lib/logger.js';
 import { newRequestId } from '../lib/ids.js';
 import type { Scope } from '../lib/scope.js';
@@ -27,9 +27,9 @@ export interface ControlPlaneOptions {
 
 const CONTENT_TYPE = 'application/x-amz-json-1.1';
 
-function send(res: Response, requestId: string, status: number, body: unknown, errorType?: string): void {
+function send(res: ServerResponse, requestId: string, status: number, body: unknown, errorType?: string): void {
   const payload = JSON.stringify(body);
-  res.status(status);
+  res.statusCode = status;
   res.setHeader('Content-Type', CONTENT_TYPE);
   res.setHeader('x-amzn-RequestId', requestId);
   if (errorType) res.setHeader('x-amzn-ErrorType', errorType);
@@ -37,12 +37,12 @@ function send(res: Response, requestId: string, status: number, body: unknown, e
   res.end(payload);
 }
 
-function sendError(res: Response, requestId: string, error: AwsError): void {
+function sendError(res: ServerResponse, requestId: string, error: AwsError): void {
   send(res, requestId, error.status, { __type: error.type, message: error.message, ...error.fields }, error.type);
 }
 
 /** Reads the whole body, or rejects with a 413 AwsError once it passes the limit. */
-function readBody(req: Request, limit: number): Promise<Buffer> {
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length']);
     const tooLarge = () =>
@@ -69,7 +69,10 @@ function readBody(req: Request, limit: number): Promise<Buffer> {
   });
 }
 
-export function createControlPlane(options: ControlPlaneOptions): RequestHandler {
+/** A plain node:http handler (no framework on the hot path): POST / of the API. */
+export type ControlPlaneHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+
+export function createControlPlane(options: ControlPlaneOptions): ControlPlaneHandler {
   const { model, handlers, logger, maxBodyBytes } = options;
   const validator = createInputValidator(model);
   const targetPrefix = `${model.metadata.targetPrefix}.`;
