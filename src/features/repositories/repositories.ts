@@ -1,13 +1,11 @@
-import { partitionOf } from '../../lib/arn.js';
 import { decodePageToken, encodePageToken } from '../../lib/page-token.js';
-import type { Scope } from '../../lib/scope.js';
 import { ecrError } from '../../model/errors.js';
 import type { EcrHandlers } from '../../model/handlers.js';
-import type { EncryptionConfiguration } from '../../model/generated/types.js';
 import { repositoryKey, scopePrefix } from '../../store/keys.js';
 import type { RepositoryRecord } from '../../store/records.js';
 import { targetScope, type FeatureDeps } from '../deps.js';
-import { invalidParameter, invalidParameterAt, repositoryNotFound } from '../messages.js';
+import { invalidParameterAt, repositoryNotFound } from '../messages.js';
+import { checkEncryption } from './encryption.js';
 import { requireRepository } from './lookup.js';
 import { checkTagMutability } from './tag-mutability.js';
 import { checkTags, mergeTags } from './tags.js';
@@ -15,18 +13,6 @@ import { toRepository } from './view.js';
 
 /** DescribeRepositories returns up to 100 repositories a page when maxResults is not given. */
 const DEFAULT_PAGE_SIZE = 100;
-
-/** Where the AWS-managed ECR key would live; KMS without a key of the caller's uses it. */
-const awsManagedKey = (scope: Scope) => `arn:${partitionOf(scope.region)}:kms:${scope.region}:${scope.accountId}:alias/aws/ecr`;
-
-function checkEncryption(scope: Scope, config: EncryptionConfiguration | undefined): RepositoryRecord['encryption'] {
-  if (!config) return { encryptionType: 'AES256' };
-  if (config.encryptionType === 'AES256') {
-    if (config.kmsKey) throw invalidParameter('A KMS key can only be specified when encryptionType is KMS or KMS_DSSE');
-    return { encryptionType: 'AES256' };
-  }
-  return { encryptionType: config.encryptionType, kmsKey: config.kmsKey ?? awsManagedKey(scope) };
-}
 
 export function repositoryHandlers(
   deps: FeatureDeps,

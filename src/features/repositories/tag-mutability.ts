@@ -1,6 +1,6 @@
 import type { ImageTagMutability, ImageTagMutabilityExclusionFilter } from '../../model/generated/types.js';
 import type { TagMutabilityFilterRecord } from '../../store/records.js';
-import { invalidParameter } from '../messages.js';
+import { invalidParameter, invalidParameterAt } from '../messages.js';
 
 /**
  * Checks a mutability setting as ECR does: the *_WITH_EXCLUSION modes need exclusion filters,
@@ -12,7 +12,11 @@ export function checkTagMutability(
 ): TagMutabilityFilterRecord[] | undefined {
   const withExclusion = mode.endsWith('_WITH_EXCLUSION');
   if (withExclusion && !filters?.length) {
-    throw invalidParameter(`imageTagMutabilityExclusionFilters must be specified when imageTagMutability is ${mode}`);
+    // Real ECR's wording, as captured from a CloudFormation deployment (aws/aws-cdk#35246).
+    throw invalidParameterAt(
+      'imageTagMutabilityExclusionFilters',
+      `ImageTagMutabilityExclusionFilters can't be null when imageTagMutability is set as ${mode}`,
+    );
   }
   if (!withExclusion && filters?.length) {
     throw invalidParameter(

@@ -172,8 +172,10 @@ describe('imageTagMutability', () => {
       const name = uniqueName('no-filters');
       const error = await failure(create({ repositoryName: name, imageTagMutability: mode }));
       expect(error).toBeInstanceOf(InvalidParameterException);
-      expect(error.message).toContain('imageTagMutabilityExclusionFilters');
-      expect(error.message).toContain(mode);
+      // Real ECR's wording (captured in aws/aws-cdk#35246).
+      expect(error.message).toBe(
+        `Invalid parameter at 'imageTagMutabilityExclusionFilters' failed to satisfy constraint: 'ImageTagMutabilityExclusionFilters can't be null when imageTagMutability is set as ${mode}'`,
+      );
       expect((await failure(describeOne(name))).name).toBe('RepositoryNotFoundException');
     },
   );
@@ -254,17 +256,40 @@ describe('encryptionConfiguration', () => {
     expect((await describeOne(name)).encryptionConfiguration).toEqual({ encryptionType: 'KMS', kmsKey });
   });
 
-  test("KMS without a key uses the account's AWS-managed ECR key", async () => {
-    const { repository } = await create({ repositoryName: uniqueName('kms'), encryptionConfiguration: { encryptionType: 'KMS' } });
-    expect(repository?.encryptionConfiguration).toEqual({
-      encryptionType: 'KMS',
-      kmsKey: 'arn:aws:kms:us-east-1:000000000000:alias/aws/ecr',
-    });
+  /** A KMS key ARN (not an alias ARN) of the registry, as real ECR reports the AWS-managed key. */
+  const MANAGED_KEY = /^arn:aws:kms:us-east-1:000000000000:key\/[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+  test("KMS without a key reports the ARN of the registry's AWS-managed ECR key", async () => {
+    const name = uniqueName('kms');
+    const { repository } = await create({ repositoryName: name, encryptionConfiguration: { encryptionType: 'KMS' } });
+    expect(repository?.encryptionConfiguration?.encryptionType).toBe('KMS');
+    expect(repository?.encryptionConfiguration?.kmsKey).toMatch(MANAGED_KEY);
+    expect((await describeOne(name)).encryptionConfiguration).toEqual(repository?.encryptionConfiguration);
   });
 
-  test('KMS_DSSE is accepted', async () => {
+  test('the AWS-managed key is one per registry: the same for every repository, another in another account or region', async () => {
+    const kms = { encryptionType: 'KMS' as const };
+    const first = (await create({ repositoryName: uniqueName('kms-a'), encryptionConfiguration: kms })).repository;
+    const second = (await create({ repositoryName: uniqueName('kms-b'), encryptionConfiguration: kms })).repository;
+    expect(second?.encryptionConfiguration?.kmsKey).toBe(first?.encryptionConfiguration?.kmsKey);
+
+    const otherAccount = server.client({ accountId: '111122223333' });
+    const inOtherAccount = (await otherAccount.send(new CreateRepositoryCommand({ repositoryName: 'kms-c', encryptionConfiguration: kms }))).repository;
+    expect(inOtherAccount?.encryptionConfiguration?.kmsKey).toMatch(/^arn:aws:kms:us-east-1:111122223333:key\//);
+
+    const otherRegion = server.client({ region: 'eu-west-1' });
+    const inOtherRegion = (await otherRegion.send(new CreateRepositoryCommand({ repositoryName: 'kms-d', encryptionConfiguration: kms }))).repository;
+    expect(inOtherRegion?.encryptionConfiguration?.kmsKey).toMatch(/^arn:aws:kms:eu-west-1:000000000000:key\//);
+
+    const keyId = (arn: string | undefined) => arn?.split('/')[1];
+    const ids = new Set([first, inOtherAccount, inOtherRegion].map((r) => keyId(r?.encryptionConfiguration?.kmsKey)));
+    expect(ids.size).toBe(3);
+  });
+
+  test('KMS_DSSE is accepted and also falls back to the AWS-managed key', async () => {
     const { repository } = await create({ repositoryName: uniqueName('dsse'), encryptionConfiguration: { encryptionType: 'KMS_DSSE' } });
     expect(repository?.encryptionConfiguration?.encryptionType).toBe('KMS_DSSE');
+    expect(repository?.encryptionConfiguration?.kmsKey).toMatch(MANAGED_KEY);
   });
 
   test('a missing encryptionType is ValidationException', async () => {

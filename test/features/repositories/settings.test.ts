@@ -80,6 +80,9 @@ describe('PutImageTagMutability', () => {
     const repositoryName = await freshRepository();
     const missing = await failure(client.send(new PutImageTagMutabilityCommand({ repositoryName, imageTagMutability: 'MUTABLE_WITH_EXCLUSION' })));
     expect(missing).toBeInstanceOf(InvalidParameterException);
+    expect(missing.message).toBe(
+      "Invalid parameter at 'imageTagMutabilityExclusionFilters' failed to satisfy constraint: 'ImageTagMutabilityExclusionFilters can't be null when imageTagMutability is set as MUTABLE_WITH_EXCLUSION'",
+    );
     const extra = await failure(
       client.send(
         new PutImageTagMutabilityCommand({
