@@ -10,6 +10,7 @@ import {
   type CreateRepositoryCommandInput,
   type ImageTagMutability,
 } from '@aws-sdk/client-ecr';
+import { failure } from '../../helpers/failure.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 
 let server: TestServer;
@@ -17,16 +18,6 @@ beforeAll(async () => {
   server = await startTestServer();
 });
 afterAll(() => server.close());
-
-/** The error a call fails with (the test fails if it succeeds). */
-async function failure(call: Promise<unknown>): Promise<Error & { $metadata?: { httpStatusCode?: number } }> {
-  return call.then(
-    (value) => {
-      throw new Error(`expected a failure, got ${JSON.stringify(value)}`);
-    },
-    (error: Error) => error,
-  );
-}
 
 let counter = 0;
 const uniqueName = (base: string) => `${base}-${++counter}`;

@@ -6,6 +6,7 @@ import {
   RepositoryNotFoundException,
   ValidationException,
 } from '@aws-sdk/client-ecr';
+import { failure } from '../../helpers/failure.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 
 let server: TestServer;
@@ -13,16 +14,6 @@ beforeAll(async () => {
   server = await startTestServer();
 });
 afterAll(() => server.close());
-
-/** The error a call fails with (the test fails if it succeeds). */
-async function failure(call: Promise<unknown>): Promise<Error & { $metadata?: { httpStatusCode?: number } }> {
-  return call.then(
-    (value) => {
-      throw new Error(`expected a failure, got ${JSON.stringify(value)}`);
-    },
-    (error: Error) => error,
-  );
-}
 
 test('DeleteRepository returns the repository as it was, and then it is gone', async () => {
   const client = server.client();

@@ -9,17 +9,8 @@ import {
   type ECRClient,
   type Repository,
 } from '@aws-sdk/client-ecr';
+import { failure } from '../../helpers/failure.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
-
-/** The error a call fails with (the test fails if it succeeds). */
-async function failure(call: Promise<unknown>): Promise<Error & { $metadata?: { httpStatusCode?: number } }> {
-  return call.then(
-    (value) => {
-      throw new Error(`expected a failure, got ${JSON.stringify(value)}`);
-    },
-    (error: Error) => error,
-  );
-}
 
 async function createAll(client: ECRClient, names: string[]): Promise<void> {
   for (const repositoryName of names) await client.send(new CreateRepositoryCommand({ repositoryName }));

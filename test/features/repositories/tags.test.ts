@@ -11,6 +11,7 @@ import {
   type ECRClient,
   type Tag,
 } from '@aws-sdk/client-ecr';
+import { failure } from '../../helpers/failure.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
 
 let server: TestServer;
@@ -20,16 +21,6 @@ beforeAll(async () => {
   client = server.client();
 });
 afterAll(() => server.close());
-
-/** The error a call fails with (the test fails if it succeeds). */
-async function failure(call: Promise<unknown>): Promise<Error & { $metadata?: { httpStatusCode?: number } }> {
-  return call.then(
-    (value) => {
-      throw new Error(`expected a failure, got ${JSON.stringify(value)}`);
-    },
-    (error: Error) => error,
-  );
-}
 
 let counter = 0;
 /** A fresh repository; returns its ARN. */
