@@ -7,11 +7,13 @@ import type { MemberType, ServiceModel, StructureShape } from './model.js';
  * use, whose failures are worded the way AWS words them.
  *
  *   wrong JSON type          -> SerializationException (the AWS JSON protocol cannot read it)
- *   constraint not satisfied -> ValidationException "N validation error(s) detected: ..."
+ *   constraint not satisfied -> ValidationException "N validation error(s) detected: ...", or
+ *                               for ECR's older operations InvalidParameterException (see below)
  */
 export type ValidationFailure =
   | { kind: 'serialization'; message: string }
-  | { kind: 'validation'; message: string };
+  | { kind: 'validation'; message: string }
+  | { kind: 'invalid-parameter'; message: string };
 
 type JsonSchema = Record<string, unknown>;
 
@@ -196,6 +198,35 @@ function serializationMessage(error: ErrorObject, input: unknown): string {
   return `${jsonKind(value)} can not be converted to ${/^[AEIOU]/.test(target) ? 'an' : 'a'} ${target}`;
 }
 
+interface Violation {
+  /** AWS's member path, e.g. "tags.1.member.Key". */
+  path: string;
+  /** The value as AWS prints it: quoted, or null when missing. */
+  value: string;
+  /** AWS's constraint text, e.g. "Member must have length less than or equal to 256". */
+  constraint: string;
+}
+
+/** "N validation error(s) detected: Value 'x' at 'p' failed to satisfy constraint: ...; ..." */
+function validationException(violations: Violation[]): ValidationFailure {
+  const count = violations.length;
+  const details = violations.map((v) => `Value ${v.value} at '${v.path}' failed to satisfy constraint: ${v.constraint}`);
+  return { kind: 'validation', message: `${count} validation error${count === 1 ? '' : 's'} detected: ${details.join('; ')}` };
+}
+
+/**
+ * ECR's older operations (CreateRepository, DescribeRepositories, ...) do not have
+ * ValidationException among their errors: ECR checks their input itself and answers the first
+ * violation as InvalidParameterException, e.g. "Invalid parameter at 'repositoryName' failed to
+ * satisfy constraint: 'must have length greater than or equal to 2'".
+ */
+function invalidParameter(violation: Violation): ValidationFailure {
+  const constraint = violation.constraint
+    .replace(/^Member must satisfy regular expression pattern: (.*)$/s, "must satisfy regular expression '$1'")
+    .replace(/^Member /, '');
+  return { kind: 'invalid-parameter', message: `Invalid parameter at '${violation.path}' failed to satisfy constraint: '${constraint}'` };
+}
+
 export interface InputValidator {
   /** Returns the cleaned input, or the failure to answer. */
   validate(operation: OperationName, input: unknown): { ok: true; input: Record<string, unknown> } | { ok: false; failure: ValidationFailure };
@@ -209,6 +240,13 @@ export function createInputValidator(model: ServiceModel): InputValidator {
   for (const [name, shape] of Object.entries(model.structures)) defs[name] = structureSchema(shape, model.enums);
   ajv.addSchema({ $id: 'ecr', $defs: defs });
   const compiled = new Map<OperationName, ValidateFunction>();
+  // Operations whose modeled errors have InvalidParameterException but not ValidationException.
+  const legacyOperations = new Set(
+    (Object.keys(model.operations) as OperationName[]).filter((name) => {
+      const { errors } = model.operations[name];
+      return errors.includes('InvalidParameterException') && !errors.includes('ValidationException');
+    }),
+  );
 
   const validatorFor = (operation: OperationName): ValidateFunction => {
     let validate = compiled.get(operation);
@@ -236,7 +274,7 @@ export function createInputValidator(model: ServiceModel): InputValidator {
       const errors = validate.errors ?? [];
       const typeError = errors.find((e) => e.keyword === 'type');
       if (typeError) return { ok: false, failure: { kind: 'serialization', message: serializationMessage(typeError, input) } };
-      const messages: string[] = [];
+      const violations: Violation[] = [];
       const reportedLists = new Set<string>();
       for (const error of errors) {
         const constraint = constraintText(error);
@@ -247,17 +285,15 @@ export function createInputValidator(model: ServiceModel): InputValidator {
           if (reportedLists.has(listPath)) continue;
           reportedLists.add(listPath);
           const constraints = memberConstraints(error.parentSchema as JsonSchema);
-          messages.push(`Value '${render(valueAt(input, listPath))}' at '${awsPath(listPath)}' failed to satisfy constraint: ${constraints}`);
+          violations.push({ path: awsPath(listPath), value: `'${render(valueAt(input, listPath))}'`, constraint: constraints });
           continue;
         }
         const missing = error.keyword === 'required' ? String((error.params as { missingProperty: string }).missingProperty) : undefined;
         const path = awsPath(error.instancePath, missing);
         const value = missing === undefined ? `'${render(valueAt(input, error.instancePath))}'` : 'null';
-        messages.push(`Value ${value} at '${path}' failed to satisfy constraint: ${constraint}`);
+        violations.push({ path, value, constraint });
       }
-      const count = messages.length;
-      const message = `${count} validation error${count === 1 ? '' : 's'} detected: ${messages.join('; ')}`;
-      return { ok: false, failure: { kind: 'validation', message } };
+      return { ok: false, failure: legacyOperations.has(operation) ? invalidParameter(violations[0]) : validationException(violations) };
     },
   };
 }

@@ -27,6 +27,12 @@ export interface ControlPlaneOptions {
 
 const CONTENT_TYPE = 'application/x-amz-json-1.1';
 
+const FAILURE_TYPES = {
+  serialization: 'SerializationException',
+  validation: 'ValidationException',
+  'invalid-parameter': 'InvalidParameterException',
+} as const;
+
 function send(res: ServerResponse, requestId: string, status: number, body: unknown, errorType?: string): void {
   const payload = JSON.stringify(body);
   res.statusCode = status;
@@ -102,7 +108,7 @@ export function createControlPlane(options: ControlPlaneOptions): ControlPlaneHa
       }
       const checked = validator.validate(name, parsed);
       if (!checked.ok) {
-        const type = checked.failure.kind === 'serialization' ? 'SerializationException' : 'ValidationException';
+        const type = FAILURE_TYPES[checked.failure.kind];
         throw new AwsError(type, checked.failure.message);
       }
       const context: OperationContext = {

@@ -1,4 +1,6 @@
 import { CreateRepositoryCommand, DescribeRepositoriesCommand, PutImageCommand, type Repository } from '@aws-sdk/client-ecr';
+import { loadModel, type MemberType } from '../../src/model/model.js';
+import type { OperationName } from '../../src/model/generated/operations.js';
 import { rawCall, startTestServer, type TestServer } from '../helpers/server.js';
 
 let server: TestServer;
@@ -64,7 +66,10 @@ describe('malformed bodies', () => {
       body,
     });
     const json = (await response.json()) as Record<string, unknown>;
-    expectAwsError({ status: response.status, headers: response.headers, json }, 400, 'ValidationException');
+    // Decoded with replacement characters, the name fails the pattern; CreateRepository answers
+    // that as InvalidParameterException (it does not declare ValidationException).
+    expectAwsError({ status: response.status, headers: response.headers, json }, 400, 'InvalidParameterException');
+    expect(json.message).toMatch(/^Invalid parameter at 'repositoryName' failed to satisfy constraint: 'must satisfy regular expression '/);
     expect(await everyRepository()).toEqual(before);
   });
 
@@ -95,15 +100,74 @@ describe('members of the wrong JSON type', () => {
     expect(answer.json.message).toBe(message);
   });
 
-  test('a constraint failure is 400 ValidationException in AWS wording', async () => {
+  test('a constraint failure is 400 ValidationException in AWS wording where the operation declares ValidationException', async () => {
     const answer = await refusedWithoutHarm(
-      () => rawCall(server.endpoint, 'CreateRepository', JSON.stringify({ repositoryName: 'Existing' })),
+      () => rawCall(server.endpoint, 'PutImageScanningConfiguration', JSON.stringify({ repositoryName: 'Existing', imageScanningConfiguration: {} })),
       400,
       'ValidationException',
     );
     expect(answer.json.message).toMatch(
       /^1 validation error detected: Value 'Existing' at 'repositoryName' failed to satisfy constraint: Member must satisfy regular expression pattern: /,
     );
+  });
+
+  test("a constraint failure is 400 InvalidParameterException in ECR's wording for the older operations", async () => {
+    const answer = await refusedWithoutHarm(
+      () => rawCall(server.endpoint, 'CreateRepository', JSON.stringify({ repositoryName: 'Existing' })),
+      400,
+      'InvalidParameterException',
+    );
+    expect(answer.json.message).toMatch(/^Invalid parameter at 'repositoryName' failed to satisfy constraint: 'must satisfy regular expression '.+''$/);
+  });
+});
+
+/** An input that breaks one of the operation's model constraints, or undefined if it has none to break. */
+function constraintBreakingInput(operation: OperationName): Record<string, unknown> | undefined {
+  const model = loadModel();
+  const members = Object.entries(model.structures[model.operations[operation].input].members);
+  const registryId = members.find(([name, type]) => name === 'registryId' && type.type === 'string' && type.pattern);
+  if (registryId) return { registryId: 'x' };
+  if (members.some(([, type]) => type.required)) return {};
+  const breaking = (type: MemberType): unknown => {
+    if (type.type === 'string' && type.enum) return 'NOT_A_MODELED_VALUE';
+    if (type.type === 'string' && (type.length?.min ?? 0) > 0) return '';
+    if (type.type === 'number' && type.range?.min !== undefined) return type.range.min - 1;
+    if (type.type === 'list' && (type.length?.min ?? 0) > 0) return [];
+    return undefined;
+  };
+  for (const [name, type] of members) {
+    const value = breaking(type);
+    if (value !== undefined) return { [name]: value };
+  }
+  return undefined;
+}
+
+describe('constraint failures answer an error the operation models', () => {
+  const model = loadModel();
+  const operations = Object.keys(model.operations) as OperationName[];
+
+  test('every operation with input members gets a constraint-breaking input', () => {
+    const without = operations.filter((name) => constraintBreakingInput(name) === undefined);
+    // Only operations whose input has no members at all have nothing to break.
+    expect(without).toEqual(operations.filter((name) => Object.keys(model.structures[model.operations[name].input].members).length === 0));
+    expect(operations.length - without.length).toBeGreaterThan(50);
+  });
+
+  test.each(operations.filter((name) => constraintBreakingInput(name) !== undefined))('%s', async (operation) => {
+    const { errors } = model.operations[operation];
+    const answer = await rawCall(server.endpoint, operation, JSON.stringify(constraintBreakingInput(operation)));
+    expect(answer.status).toBe(400);
+    expect(['ValidationException', 'InvalidParameterException']).toContain(answer.json.__type);
+    expect(errors).toContain(answer.json.__type);
+    // ValidationException whenever the operation declares it; InvalidParameterException only when it does not.
+    if (errors.includes('ValidationException')) {
+      expect(answer.json.__type).toBe('ValidationException');
+      expect(answer.json.message).toMatch(/^\d+ validation errors? detected: Value .+ at '[^']+' failed to satisfy constraint: Member must /);
+    } else {
+      expect(answer.json.__type).toBe('InvalidParameterException');
+      expect(answer.json.message).toMatch(/^Invalid parameter at '[^']+' failed to satisfy constraint: '(?!Member )must .+'$/);
+      expect(answer.json.message).not.toContain(';');
+    }
   });
 });
 

@@ -6,7 +6,6 @@ import {
   ListTagsForResourceCommand,
   RepositoryAlreadyExistsException,
   TooManyTagsException,
-  ValidationException,
   type CreateRepositoryCommandInput,
   type ImageTagMutability,
 } from '@aws-sdk/client-ecr';
@@ -24,6 +23,11 @@ const uniqueName = (base: string) => `${base}-${++counter}`;
 const create = (input: CreateRepositoryCommandInput) => server.client().send(new CreateRepositoryCommand(input));
 const describeOne = async (repositoryName: string) =>
   (await server.client().send(new DescribeRepositoriesCommand({ repositoryNames: [repositoryName] }))).repositories![0];
+
+// CreateRepository's modeled errors have InvalidParameterException and not ValidationException, so
+// real ECR answers model violations as InvalidParameterException naming the first one, e.g.
+// "Invalid parameter at 'repositoryName' failed to satisfy constraint: 'must have length greater than or equal to 2'".
+const invalidAt = (path: string, constraint: string) => `Invalid parameter at '${path}' failed to satisfy constraint: '${constraint}'`;
 
 /** The model's repository-name pattern, as AWS prints it. */
 const NAME_PATTERN = '[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(\\/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*';
@@ -200,11 +204,11 @@ describe('imageTagMutability', () => {
     expect(error).toBeInstanceOf(InvalidParameterException);
   });
 
-  test('an unknown mode is ValidationException naming the allowed values', async () => {
+  test('an unknown mode is InvalidParameterException naming the allowed values', async () => {
     const error = await failure(create({ repositoryName: uniqueName('mode'), imageTagMutability: 'SOMETIMES' as ImageTagMutability }));
-    expect(error).toBeInstanceOf(ValidationException);
-    expect(error.message).toMatch(
-      /^1 validation error detected: Value 'SOMETIMES' at 'imageTagMutability' failed to satisfy constraint: Member must satisfy enum value set: \[/,
+    expect(error).toBeInstanceOf(InvalidParameterException);
+    expect(error.message).toBe(
+      invalidAt('imageTagMutability', 'must satisfy enum value set: [IMMUTABLE, IMMUTABLE_WITH_EXCLUSION, MUTABLE, MUTABLE_WITH_EXCLUSION]'),
     );
   });
 });
@@ -283,36 +287,30 @@ describe('encryptionConfiguration', () => {
     expect(repository?.encryptionConfiguration?.kmsKey).toMatch(MANAGED_KEY);
   });
 
-  test('a missing encryptionType is ValidationException', async () => {
+  test('a missing encryptionType is InvalidParameterException', async () => {
     const error = await failure(
       create({ repositoryName: uniqueName('enc'), encryptionConfiguration: {} as CreateRepositoryCommandInput['encryptionConfiguration'] }),
     );
-    expect(error).toBeInstanceOf(ValidationException);
-    expect(error.message).toBe(
-      "1 validation error detected: Value null at 'encryptionConfiguration.encryptionType' failed to satisfy constraint: Member must not be null",
-    );
+    expect(error).toBeInstanceOf(InvalidParameterException);
+    expect(error.message).toBe(invalidAt('encryptionConfiguration.encryptionType', 'must not be null'));
   });
 });
 
 describe('invalid names', () => {
   test.each(['Upper', 'has space', '-leading', 'trailing-', 'a..b', 'a/', '/a', 'a//b', 'a_-b', 'a___b', 'ü-umlaut'])(
-    "'%s' is ValidationException in AWS's wording",
+    "'%s' is InvalidParameterException in ECR's wording",
     async (name) => {
       const error = await failure(create({ repositoryName: name }));
-      expect(error).toBeInstanceOf(ValidationException);
+      expect(error).toBeInstanceOf(InvalidParameterException);
       expect(error.$metadata?.httpStatusCode).toBe(400);
-      expect(error.message).toBe(
-        `1 validation error detected: Value '${name}' at 'repositoryName' failed to satisfy constraint: Member must satisfy regular expression pattern: ${NAME_PATTERN}`,
-      );
+      expect(error.message).toBe(invalidAt('repositoryName', `must satisfy regular expression '${NAME_PATTERN}'`));
     },
   );
 
   test('one character is too short', async () => {
     const error = await failure(create({ repositoryName: 'a' }));
-    expect(error).toBeInstanceOf(ValidationException);
-    expect(error.message).toBe(
-      "1 validation error detected: Value 'a' at 'repositoryName' failed to satisfy constraint: Member must have length greater than or equal to 2",
-    );
+    expect(error).toBeInstanceOf(InvalidParameterException);
+    expect(error.message).toBe("Invalid parameter at 'repositoryName' failed to satisfy constraint: 'must have length greater than or equal to 2'");
   });
 
   test('256 characters is the longest name', async () => {
@@ -325,25 +323,19 @@ describe('invalid names', () => {
   test('257 characters is too long', async () => {
     const name = 'a'.repeat(257);
     const error = await failure(create({ repositoryName: name }));
-    expect(error).toBeInstanceOf(ValidationException);
-    expect(error.message).toBe(
-      `1 validation error detected: Value '${name}' at 'repositoryName' failed to satisfy constraint: Member must have length less than or equal to 256`,
-    );
+    expect(error).toBeInstanceOf(InvalidParameterException);
+    expect(error.message).toBe(invalidAt('repositoryName', 'must have length less than or equal to 256'));
   });
 
-  test('an empty name breaks both length and pattern', async () => {
+  test('an empty name breaks both length and pattern, and only the first is reported', async () => {
     const error = await failure(create({ repositoryName: '' }));
-    expect(error).toBeInstanceOf(ValidationException);
-    expect(error.message).toMatch(/^2 validation errors detected: /);
-    expect(error.message).toContain("Value '' at 'repositoryName' failed to satisfy constraint: Member must have length greater than or equal to 2");
-    expect(error.message).toContain(`Value '' at 'repositoryName' failed to satisfy constraint: Member must satisfy regular expression pattern: ${NAME_PATTERN}`);
+    expect(error).toBeInstanceOf(InvalidParameterException);
+    expect(error.message).toBe(invalidAt('repositoryName', 'must have length greater than or equal to 2'));
   });
 
-  test('a registryId that is not 12 digits is ValidationException', async () => {
+  test('a registryId that is not 12 digits is InvalidParameterException', async () => {
     const error = await failure(create({ repositoryName: uniqueName('reg'), registryId: '12345' }));
-    expect(error).toBeInstanceOf(ValidationException);
-    expect(error.message).toBe(
-      "1 validation error detected: Value '12345' at 'registryId' failed to satisfy constraint: Member must satisfy regular expression pattern: [0-9]{12}",
-    );
+    expect(error).toBeInstanceOf(InvalidParameterException);
+    expect(error.message).toBe(invalidAt('registryId', "must satisfy regular expression '[0-9]{12}'"));
   });
 });

@@ -3,8 +3,8 @@ import {
   DeleteRepositoryCommand,
   DescribeRepositoriesCommand,
   ListTagsForResourceCommand,
+  InvalidParameterException,
   RepositoryNotFoundException,
-  ValidationException,
 } from '@aws-sdk/client-ecr';
 import { failure } from '../../helpers/failure.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
@@ -91,6 +91,11 @@ test('a repository of another account is not deleted by the default account', as
   await expect(other.send(new DescribeRepositoriesCommand({ repositoryNames: ['not-yours'] }))).rejects.toThrow(RepositoryNotFoundException);
 });
 
-test('an invalid name is ValidationException', async () => {
-  await expect(server.client().send(new DeleteRepositoryCommand({ repositoryName: 'Nope' }))).rejects.toThrow(ValidationException);
+test('an invalid name is InvalidParameterException (DeleteRepository does not declare ValidationException)', async () => {
+  const error = await failure(server.client().send(new DeleteRepositoryCommand({ repositoryName: 'Nope' })));
+  expect(error).toBeInstanceOf(InvalidParameterException);
+  expect(error.message).toBe(
+    "Invalid parameter at 'repositoryName' failed to satisfy constraint: " +
+      "'must satisfy regular expression '[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*(\\/[a-z0-9]+((\\.|_|__|-+)[a-z0-9]+)*)*''",
+  );
 });

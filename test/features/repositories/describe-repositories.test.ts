@@ -4,7 +4,6 @@ import {
   DescribeRepositoriesCommand,
   InvalidParameterException,
   RepositoryNotFoundException,
-  ValidationException,
   paginateDescribeRepositories,
   type ECRClient,
   type Repository,
@@ -55,16 +54,20 @@ describe('by name', () => {
     expect(error.$metadata?.httpStatusCode).toBe(400);
   });
 
-  test('an invalid name in the list is ValidationException for the whole list', async () => {
+  // DescribeRepositories does not declare ValidationException: model violations are
+  // InvalidParameterException "Invalid parameter at '<member>' failed to satisfy constraint: '...'".
+  test('an invalid name in the list is InvalidParameterException for the whole list', async () => {
     const error = await failure(client.send(new DescribeRepositoriesCommand({ repositoryNames: ['alpha', 'Bad'] })));
-    expect(error).toBeInstanceOf(ValidationException);
+    expect(error).toBeInstanceOf(InvalidParameterException);
     expect(error.message).toMatch(
-      /^1 validation error detected: Value '\[alpha, Bad\]' at 'repositoryNames' failed to satisfy constraint: Member must satisfy constraint: \[Member must have length less than or equal to 256, Member must have length greater than or equal to 2, Member must satisfy regular expression pattern: .+\]$/,
+      /^Invalid parameter at 'repositoryNames' failed to satisfy constraint: 'must satisfy constraint: \[Member must have length less than or equal to 256, Member must have length greater than or equal to 2, Member must satisfy regular expression pattern: .+\]'$/,
     );
   });
 
-  test('an empty list is ValidationException', async () => {
-    await expect(client.send(new DescribeRepositoriesCommand({ repositoryNames: [] }))).rejects.toThrow(ValidationException);
+  test('an empty list is InvalidParameterException', async () => {
+    const error = await failure(client.send(new DescribeRepositoriesCommand({ repositoryNames: [] })));
+    expect(error).toBeInstanceOf(InvalidParameterException);
+    expect(error.message).toBe("Invalid parameter at 'repositoryNames' failed to satisfy constraint: 'must have length greater than or equal to 1'");
   });
 
   test('maxResults or nextToken together with repositoryNames is InvalidParameterException', async () => {
@@ -149,12 +152,14 @@ describe('listing and pagination', () => {
     },
   );
 
-  test.each([0, 1001, -1])('maxResults %d is ValidationException', async (maxResults) => {
+  test.each([
+    [0, 'must have value greater than or equal to 1'],
+    [1001, 'must have value less than or equal to 1000'],
+    [-1, 'must have value greater than or equal to 1'],
+  ])('maxResults %d is InvalidParameterException', async (maxResults, constraint) => {
     const error = await failure(client.send(new DescribeRepositoriesCommand({ maxResults })));
-    expect(error).toBeInstanceOf(ValidationException);
-    expect(error.message).toMatch(
-      new RegExp(`^1 validation error detected: Value '${maxResults}' at 'maxResults' failed to satisfy constraint: Member must have value (greater|less) than or equal to (1|1000)$`),
-    );
+    expect(error).toBeInstanceOf(InvalidParameterException);
+    expect(error.message).toBe(`Invalid parameter at 'maxResults' failed to satisfy constraint: '${constraint}'`);
   });
 
   test('maxResults 1 and 1000 are accepted', async () => {

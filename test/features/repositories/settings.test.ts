@@ -93,16 +93,20 @@ describe('PutImageTagMutability', () => {
     expect(error.message).toBe("The repository with name 'nowhere' does not exist in the registry with id '000000000000'");
   });
 
-  test('a missing or unknown mode is ValidationException', async () => {
+  // PutImageTagMutability does not declare ValidationException (PutImageScanningConfiguration, below, does).
+  test('a missing or unknown mode is InvalidParameterException', async () => {
     const repositoryName = await freshRepository();
     const missing = await failure(client.send(new PutImageTagMutabilityCommand({ repositoryName } as never)));
-    expect(missing).toBeInstanceOf(ValidationException);
-    expect(missing.message).toBe(
-      "1 validation error detected: Value null at 'imageTagMutability' failed to satisfy constraint: Member must not be null",
-    );
-    await expect(
+    expect(missing).toBeInstanceOf(InvalidParameterException);
+    expect(missing.message).toBe("Invalid parameter at 'imageTagMutability' failed to satisfy constraint: 'must not be null'");
+    const unknown = await failure(
       client.send(new PutImageTagMutabilityCommand({ repositoryName, imageTagMutability: 'frozen' as ImageTagMutability })),
-    ).rejects.toThrow(ValidationException);
+    );
+    expect(unknown).toBeInstanceOf(InvalidParameterException);
+    expect(unknown.message).toBe(
+      "Invalid parameter at 'imageTagMutability' failed to satisfy constraint: " +
+        "'must satisfy enum value set: [IMMUTABLE, IMMUTABLE_WITH_EXCLUSION, MUTABLE, MUTABLE_WITH_EXCLUSION]'",
+    );
   });
 
   test('with registryId it changes that registry\'s repository', async () => {

@@ -7,7 +7,6 @@ import {
   TagResourceCommand,
   TooManyTagsException,
   UntagResourceCommand,
-  ValidationException,
   type ECRClient,
   type Tag,
 } from '@aws-sdk/client-ecr';
@@ -127,11 +126,12 @@ describe('TagResource and ListTagsForResource', () => {
     ).rejects.toThrow(InvalidTagParameterException);
   });
 
-  test('a tag without a Value is ValidationException', async () => {
+  // TagResource does not declare ValidationException: ECR answers InvalidParameterException.
+  test('a tag without a Value is InvalidParameterException', async () => {
     const arn = await repository();
     const error = await failure(client.send(new TagResourceCommand({ resourceArn: arn, tags: [{ Key: 'k' } as Tag] })));
-    expect(error).toBeInstanceOf(ValidationException);
-    expect(error.message).toBe("1 validation error detected: Value null at 'tags.1.member.Value' failed to satisfy constraint: Member must not be null");
+    expect(error).toBeInstanceOf(InvalidParameterException);
+    expect(error.message).toBe("Invalid parameter at 'tags.1.member.Value' failed to satisfy constraint: 'must not be null'");
   });
 });
 
@@ -202,9 +202,9 @@ describe('the resource ARN', () => {
     }
   });
 
-  test('a missing resourceArn is ValidationException', async () => {
+  test('a missing resourceArn is InvalidParameterException', async () => {
     const error = await failure(client.send(new ListTagsForResourceCommand({} as { resourceArn: string })));
-    expect(error).toBeInstanceOf(ValidationException);
-    expect(error.message).toBe("1 validation error detected: Value null at 'resourceArn' failed to satisfy constraint: Member must not be null");
+    expect(error).toBeInstanceOf(InvalidParameterException);
+    expect(error.message).toBe("Invalid parameter at 'resourceArn' failed to satisfy constraint: 'must not be null'");
   });
 });
