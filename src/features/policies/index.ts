@@ -1,10 +1,9 @@
 import type { Scope } from '../../lib/scope.js';
 import { ecrError } from '../../model/errors.js';
 import type { EcrHandlers } from '../../model/handlers.js';
-import { repositoryKey } from '../../store/keys.js';
 import { readRegistry, updateRegistry } from '../account/registry-record.js';
 import { targetScope, type FeatureDeps } from '../deps.js';
-import { requireRepository } from '../repositories/lookup.js';
+import { requireRepository, updateRepository } from '../repositories/lookup.js';
 import { checkPolicyText } from './policy-document.js';
 
 type PolicyOperations =
@@ -33,11 +32,7 @@ export function policyHandlers(deps: FeatureDeps): Pick<EcrHandlers, PolicyOpera
       // `force` guards against a policy that would lock the caller out of changing it again.
       // Berth evaluates no caller against the policy, so there is no lock-out to guard against
       // and the flag is accepted either way.
-      const key = repositoryKey(scope, input.repositoryName);
-      await store.exclusive(key, async () => {
-        const record = await requireRepository(store, scope, input.repositoryName);
-        await store.write((batch) => batch.put('repositories', key, { ...record, policyText }));
-      });
+      await updateRepository(store, scope, input.repositoryName, (record) => ({ ...record, policyText }));
       return { registryId: scope.accountId, repositoryName: input.repositoryName, policyText };
     },
 
@@ -50,12 +45,11 @@ export function policyHandlers(deps: FeatureDeps): Pick<EcrHandlers, PolicyOpera
 
     async DeleteRepositoryPolicy(context, input) {
       const scope = targetScope(context, input.registryId);
-      const key = repositoryKey(scope, input.repositoryName);
-      const policyText = await store.exclusive(key, async () => {
-        const { policyText: deleted, ...record } = await requireRepository(store, scope, input.repositoryName);
+      let policyText: string | undefined;
+      await updateRepository(store, scope, input.repositoryName, ({ policyText: deleted, ...record }) => {
         if (deleted === undefined) throw repositoryPolicyNotFound(scope, input.repositoryName);
-        await store.write((batch) => batch.put('repositories', key, record));
-        return deleted;
+        policyText = deleted;
+        return record;
       });
       return { registryId: scope.accountId, repositoryName: input.repositoryName, policyText };
     },

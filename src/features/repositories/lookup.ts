@@ -10,3 +10,22 @@ export async function requireRepository(store: Store, scope: Scope, name: string
   if (!record) throw repositoryNotFound(scope, name);
   return record;
 }
+
+/**
+ * Read-check-write of one repository record under its lock: `change` receives the stored
+ * record (RepositoryNotFoundException when there is none) and returns the one to store;
+ * throwing leaves it untouched.
+ */
+export async function updateRepository(
+  store: Store,
+  scope: Scope,
+  name: string,
+  change: (current: RepositoryRecord) => RepositoryRecord,
+): Promise<RepositoryRecord> {
+  const key = repositoryKey(scope, name);
+  return store.exclusive(key, async () => {
+    const updated = change(await requireRepository(store, scope, name));
+    await store.write((batch) => batch.put('repositories', key, updated));
+    return updated;
+  });
+}

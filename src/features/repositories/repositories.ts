@@ -6,7 +6,7 @@ import type { RepositoryRecord } from '../../store/records.js';
 import { targetScope, type FeatureDeps } from '../deps.js';
 import { invalidParameterAt, repositoryNotFound } from '../messages.js';
 import { checkEncryption } from './encryption.js';
-import { requireRepository } from './lookup.js';
+import { requireRepository, updateRepository } from './lookup.js';
 import { checkTagMutability } from './tag-mutability.js';
 import { checkTags, mergeTags } from './tags.js';
 import { toRepository } from './view.js';
@@ -92,12 +92,11 @@ export function repositoryHandlers(
     async PutImageTagMutability(context, input) {
       const scope = targetScope(context, input.registryId);
       const filters = checkTagMutability(input.imageTagMutability, input.imageTagMutabilityExclusionFilters);
-      const key = repositoryKey(scope, input.repositoryName);
-      await store.exclusive(key, async () => {
-        const record = await requireRepository(store, scope, input.repositoryName);
-        const updated: RepositoryRecord = { ...record, imageTagMutability: input.imageTagMutability, imageTagMutabilityExclusionFilters: filters };
-        await store.write((batch) => batch.put('repositories', key, updated));
-      });
+      await updateRepository(store, scope, input.repositoryName, (record) => ({
+        ...record,
+        imageTagMutability: input.imageTagMutability,
+        imageTagMutabilityExclusionFilters: filters,
+      }));
       return {
         registryId: scope.accountId,
         repositoryName: input.repositoryName,
@@ -108,12 +107,8 @@ export function repositoryHandlers(
 
     async PutImageScanningConfiguration(context, input) {
       const scope = targetScope(context, input.registryId);
-      const key = repositoryKey(scope, input.repositoryName);
       const scanOnPush = input.imageScanningConfiguration.scanOnPush ?? false;
-      await store.exclusive(key, async () => {
-        const record = await requireRepository(store, scope, input.repositoryName);
-        await store.write((batch) => batch.put('repositories', key, { ...record, scanOnPush }));
-      });
+      await updateRepository(store, scope, input.repositoryName, (record) => ({ ...record, scanOnPush }));
       return {
         registryId: scope.accountId,
         repositoryName: input.repositoryName,

@@ -2,11 +2,10 @@ import { parseRepositoryArn } from '../../lib/arn.js';
 import { ecrError } from '../../model/errors.js';
 import type { EcrHandlers } from '../../model/handlers.js';
 import type { Tag } from '../../model/generated/types.js';
-import { repositoryKey } from '../../store/keys.js';
 import type { TagRecord } from '../../store/records.js';
 import type { FeatureDeps } from '../deps.js';
 import { invalidParameterAt } from '../messages.js';
-import { requireRepository } from './lookup.js';
+import { requireRepository, updateRepository } from './lookup.js';
 
 /** ECR allows at most 50 user tags on a resource. */
 export const MAX_TAGS = 50;
@@ -14,15 +13,20 @@ const KEY_OR_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 
 const invalidTag = (message: string) => ecrError('InvalidTagParameterException', message);
 
+/** A tag key's length and the reserved "aws:" prefix, for TagResource and UntagResource alike. */
+function checkTagKey(key: string): void {
+  if (key.length < 1 || key.length > 128) throw invalidTag(`Tag key '${key}' must be between 1 and 128 characters long`);
+  if (key.toLowerCase().startsWith('aws:')) throw invalidTag(`Tag keys prefixed with 'aws:' are reserved for AWS use: '${key}'`);
+}
+
 /** Tag keys and values as ECR (and the AWS tagging rules) accept them. */
 export function checkTags(tags: Tag[]): void {
   const keys = new Set<string>();
   for (const { Key, Value } of tags) {
-    if (Key.length < 1 || Key.length > 128) throw invalidTag(`Tag key '${Key}' must be between 1 and 128 characters long`);
+    checkTagKey(Key);
     if (Value.length > 256) throw invalidTag(`Tag value for key '${Key}' must be at most 256 characters long`);
     if (!KEY_OR_VALUE.test(Key)) throw invalidTag(`Tag key '${Key}' contains characters that are not allowed`);
     if (!KEY_OR_VALUE.test(Value)) throw invalidTag(`Tag value for key '${Key}' contains characters that are not allowed`);
-    if (Key.toLowerCase().startsWith('aws:')) throw invalidTag(`Tag keys prefixed with 'aws:' are reserved for AWS use: '${Key}'`);
     if (keys.has(Key)) throw invalidTag(`Duplicate tag key '${Key}'`);
     keys.add(Key);
   }
@@ -53,26 +57,21 @@ export function tagHandlers(deps: FeatureDeps): Pick<EcrHandlers, 'TagResource' 
     async TagResource(_context, input) {
       const { scope, repositoryName } = resolveArn(input.resourceArn);
       checkTags(input.tags);
-      await store.exclusive(repositoryKey(scope, repositoryName), async () => {
-        const record = await requireRepository(store, scope, repositoryName);
-        const tags = mergeTags(record.tags, input.tags, input.resourceArn);
-        await store.write((batch) => batch.put('repositories', repositoryKey(scope, repositoryName), { ...record, tags }));
-      });
+      await updateRepository(store, scope, repositoryName, (record) => ({
+        ...record,
+        tags: mergeTags(record.tags, input.tags, input.resourceArn),
+      }));
       return {};
     },
 
     async UntagResource(_context, input) {
       const { scope, repositoryName } = resolveArn(input.resourceArn);
-      for (const key of input.tagKeys) {
-        if (key.length < 1 || key.length > 128) throw invalidTag(`Tag key '${key}' must be between 1 and 128 characters long`);
-        if (key.toLowerCase().startsWith('aws:')) throw invalidTag(`Tag keys prefixed with 'aws:' are reserved for AWS use: '${key}'`);
-      }
-      await store.exclusive(repositoryKey(scope, repositoryName), async () => {
-        const record = await requireRepository(store, scope, repositoryName);
-        const removed = new Set(input.tagKeys);
-        const tags = record.tags.filter((t) => !removed.has(t.Key));
-        await store.write((batch) => batch.put('repositories', repositoryKey(scope, repositoryName), { ...record, tags }));
-      });
+      input.tagKeys.forEach(checkTagKey);
+      const removed = new Set(input.tagKeys);
+      await updateRepository(store, scope, repositoryName, (record) => ({
+        ...record,
+        tags: record.tags.filter((t) => !removed.has(t.Key)),
+      }));
       return {};
     },
 
