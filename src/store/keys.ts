@@ -3,12 +3,22 @@
 //   repositories  <account>/<region>/<repository name>   RepositoryRecord
 //   registries    <account>/<region>                     RegistryRecord
 //   tokens        <sha256 hex of the token secret>       TokenRecord
+//   images        <repository key>:<manifest digest>     ImageRecord
+//   manifests     <repository key>:<manifest digest>     ManifestRecord (the pushed bytes)
+//   tags          <repository key>:<tag>                 TagRecord (which image a tag names)
+//   blobLinks     <repository key>:<blob digest>         BlobLinkRecord (blob visible in repository)
+//   referrers     <repository key>:<subject>:<referrer>  ReferrerRecord
+//   uploads       <upload id>                            UploadRecord
+//
+// Blob bytes live in the blob store (store/blobs), named by digest and shared by every
+// repository; a repository sees a blob only through its link. Repository names never contain
+// ":", so "<repository key>:" prefixes exactly one repository's entries.
 //
 // Table names are LevelDB sublevels, so one table's keys never collide with another's, and a
 // scope prefix ends in "/" so scanning account 1's keys never returns account 12's.
 import { scopeKey, type Scope } from '../lib/scope.js';
 
-export const TABLES = ['repositories', 'registries', 'tokens'] as const;
+export const TABLES = ['repositories', 'registries', 'tokens', 'images', 'manifests', 'tags', 'blobLinks', 'referrers', 'uploads'] as const;
 export type TableName = (typeof TABLES)[number];
 
 export const scopePrefix = (scope: Scope): string => `${scopeKey(scope)}/`;
@@ -16,3 +26,21 @@ export const repositoryKey = (scope: Scope, name: string): string => `${scopePre
 export const registryKey = (scope: Scope): string => scopeKey(scope);
 /** Tokens are keyed by a digest of their secret, so the store never holds a usable password. */
 export const tokenKey = (secretSha256Hex: string): string => secretSha256Hex;
+
+/** Prefix of every image, tag, link or referrer entry of one repository. */
+export const repositoryEntriesPrefix = (scope: Scope, repositoryName: string): string =>
+  `${repositoryKey(scope, repositoryName)}:`;
+export const imageKey = (scope: Scope, repositoryName: string, digest: string): string =>
+  `${repositoryEntriesPrefix(scope, repositoryName)}${digest}`;
+export const tagKey = (scope: Scope, repositoryName: string, tag: string): string =>
+  `${repositoryEntriesPrefix(scope, repositoryName)}${tag}`;
+export const blobLinkKey = (scope: Scope, repositoryName: string, digest: string): string =>
+  `${repositoryEntriesPrefix(scope, repositoryName)}${digest}`;
+export const referrersPrefix = (scope: Scope, repositoryName: string, subject: string): string =>
+  `${repositoryEntriesPrefix(scope, repositoryName)}${subject}:`;
+export const referrerKey = (scope: Scope, repositoryName: string, subject: string, referrer: string): string =>
+  `${referrersPrefix(scope, repositoryName, subject)}${referrer}`;
+export const uploadKey = (id: string): string => id;
+
+/** The tables whose entries belong to a repository (deleted with it). */
+export const REPOSITORY_ENTRY_TABLES = ['images', 'manifests', 'tags', 'blobLinks', 'referrers'] as const;

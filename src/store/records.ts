@@ -37,3 +37,55 @@ export interface TokenRecord {
   region: string;
   expiresAt: number;
 }
+
+/** One image (manifest) in a repository. */
+export interface ImageRecord {
+  digest: string;
+  manifestMediaType: string;
+  /** The artifact's type: `artifactType`, else the config's media type (API_ImageDetail). */
+  artifactMediaType?: string;
+  pushedAt: number;
+  /** Size as ECR reports it: see features/images/manifest.ts. */
+  sizeBytes: number;
+  /** Tags naming this image, kept in step with the tags table. */
+  tags: string[];
+  /** Blobs the manifest references (config and layers). */
+  blobs: string[];
+  /** Manifests an index or list references. */
+  manifests: string[];
+  subject?: string;
+  lastPulledAt?: number;
+}
+
+/** The exact bytes pushed, base64: a digest is only as good as the bytes it names. */
+export interface ManifestRecord {
+  bytes: string;
+}
+
+export interface ImageTagRecord {
+  digest: string;
+  taggedAt: number;
+}
+
+export interface BlobLinkRecord {
+  size: number;
+  linkedAt: number;
+}
+
+/** What the referrers API lists for one manifest that names a subject. */
+export interface ReferrerRecord {
+  mediaType: string;
+  size: number;
+  artifactType?: string;
+  annotations?: Record<string, string>;
+}
+
+/** An upload session: where its blob will be linked once complete. */
+export interface UploadRecord {
+  accountId: string;
+  region: string;
+  repositoryName: string;
+  startedAt: number;
+  /** ECR's layer-part API: the end of the last part, and whether it was below the minimum part size. */
+  lastPartSmall?: boolean;
+}

@@ -3,7 +3,20 @@ import type { AbstractBatchOperation, AbstractLevel, AbstractSublevel } from 'ab
 import { Level } from 'level';
 import { MemoryLevel } from 'memory-level';
 import { createKeyedLock } from '../lib/keyed-lock.js';
-import type { RegistryRecord, RepositoryRecord, TokenRecord } from './records.js';
+import { createBlobStore, type BlobStore } from './blobs/blob-store.js';
+import { createFilesystemDriver } from './blobs/filesystem-driver.js';
+import { createMemoryDriver } from './blobs/memory-driver.js';
+import type {
+  BlobLinkRecord,
+  ImageRecord,
+  ImageTagRecord,
+  ManifestRecord,
+  ReferrerRecord,
+  RegistryRecord,
+  RepositoryRecord,
+  TokenRecord,
+  UploadRecord,
+} from './records.js';
 import { TABLES, type TableName } from './keys.js';
 
 /** The record type each table holds. */
@@ -11,6 +24,12 @@ interface TableRecords {
   repositories: RepositoryRecord;
   registries: RegistryRecord;
   tokens: TokenRecord;
+  images: ImageRecord;
+  manifests: ManifestRecord;
+  tags: ImageTagRecord;
+  blobLinks: BlobLinkRecord;
+  referrers: ReferrerRecord;
+  uploads: UploadRecord;
 }
 
 type Db = AbstractLevel<string | Buffer | Uint8Array, string, string>;
@@ -36,11 +55,13 @@ export interface Batch {
 
 export interface Store {
   readonly tables: { [T in TableName]: Table<TableRecords[T]> };
+  /** Blob bytes, content-addressed; the tables say which repository sees which blob. */
+  readonly blobs: BlobStore;
   /** Applies every write the callback makes as one atomic batch. */
   write(collect: (batch: Batch) => void): Promise<void>;
   /** Serialises read-check-write work per key (usually a scope). */
   exclusive<R>(key: string, work: () => Promise<R>): Promise<R>;
-  /** Deletes everything. */
+  /** Deletes every table entry (blob bytes stay for the collector). */
   clear(): Promise<void>;
   close(): Promise<void>;
   readonly location: string;
@@ -56,13 +77,16 @@ export interface StoreOptions {
 export async function openStore(options: StoreOptions): Promise<Store> {
   let db: Db;
   let location: string;
+  let blobs: BlobStore;
   if (options.ephemeral) {
     db = new MemoryLevel<string, string>() as unknown as Db;
     location = ':memory:';
+    blobs = createBlobStore(createMemoryDriver());
   } else {
     location = `${options.dataDir}/metadata`;
     mkdirSync(location, { recursive: true });
     db = new Level<string, string>(location) as unknown as Db;
+    blobs = createBlobStore(createFilesystemDriver(`${options.dataDir}/blobs`));
   }
   await db.open();
 
@@ -91,6 +115,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
 
   return {
     tables,
+    blobs,
     location,
     async write(collect) {
       const ops: Array<AbstractBatchOperation<Db, string, unknown>> = [];

@@ -6,6 +6,7 @@ import type { RepositoryRecord } from '../../store/records.js';
 import { targetScope, type FeatureDeps } from '../deps.js';
 import { invalidParameterAt, repositoryNotFound } from '../messages.js';
 import { checkEncryption } from './encryption.js';
+import { hasImages, imagesLock, repositoryEntries } from '../images/images.js';
 import { requireRepository, updateRepository } from './lookup.js';
 import { checkTagMutability } from './tag-mutability.js';
 import { checkTags, mergeTags } from './tags.js';
@@ -79,13 +80,25 @@ export function repositoryHandlers(
     async DeleteRepository(context, input) {
       const scope = targetScope(context, input.registryId);
       const key = repositoryKey(scope, input.repositoryName);
-      const record = await store.exclusive(key, async () => {
-        const found = await requireRepository(store, scope, input.repositoryName);
-        // Images arrive with the registry data plane; until then no repository holds any, so
-        // there is nothing to refuse (without force) or remove (with force) besides the record.
-        await store.write((batch) => batch.del('repositories', key));
-        return found;
-      });
+      const record = await store.exclusive(key, () =>
+        store.exclusive(imagesLock(scope, input.repositoryName), async () => {
+          const found = await requireRepository(store, scope, input.repositoryName);
+          if (!input.force && (await hasImages(store, scope, input.repositoryName))) {
+            throw ecrError(
+              'RepositoryNotEmptyException',
+              `The repository with name '${input.repositoryName}' in registry with id '${scope.accountId}' cannot be deleted because it still contains images`,
+            );
+          }
+          // With force, the images, tags and blob links go in the same batch; blob bytes no
+          // repository links any more are left to the garbage collector.
+          const entries = await repositoryEntries(store, scope, input.repositoryName);
+          await store.write((batch) => {
+            for (const [table, entryKey] of entries) batch.del(table, entryKey);
+            batch.del('repositories', key);
+          });
+          return found;
+        }),
+      );
       return { repository: toRepository(record, scope, deps.registryHost(scope, context.host)) };
     },
 

@@ -31,3 +31,30 @@ export function checkTagMutability(
   }
   return filters.map(({ filterType, filter }) => ({ filterType, filter }));
 }
+
+/** ECR's WILDCARD filter: `*` matches any run of characters, everything else itself. */
+function wildcardMatches(filter: string, tag: string): boolean {
+  const pattern = filter
+    .split('*')
+    .map((part) => part.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&'))
+    .join('.*');
+  return new RegExp(`^${pattern}$`).test(tag);
+}
+
+/** Whether an existing `tag` may not be moved to another image in this repository. */
+export function isTagImmutable(
+  repository: { imageTagMutability: string; imageTagMutabilityExclusionFilters?: TagMutabilityFilterRecord[] },
+  tag: string,
+): boolean {
+  const excluded = () => (repository.imageTagMutabilityExclusionFilters ?? []).some(({ filter }) => wildcardMatches(filter, tag));
+  switch (repository.imageTagMutability) {
+    case 'IMMUTABLE':
+      return true;
+    case 'IMMUTABLE_WITH_EXCLUSION':
+      return !excluded();
+    case 'MUTABLE_WITH_EXCLUSION':
+      return excluded();
+    default:
+      return false;
+  }
+}

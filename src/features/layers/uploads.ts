@@ -1,0 +1,102 @@
+import type { Readable } from 'node:stream';
+import type { Clock } from '../../lib/clock.js';
+import type { Scope } from '../../lib/scope.js';
+import { blobLinkKey, uploadKey } from '../../store/keys.js';
+import type { BlobLinkRecord, UploadRecord } from '../../store/records.js';
+import type { Store } from '../../store/store.js';
+import { requireRepository } from '../repositories/lookup.js';
+
+// Upload sessions and blob links, shared by the registry's /v2 uploads and ECR's layer
+// actions (InitiateLayerUpload, UploadLayerPart, CompleteLayerUpload). A session's record
+// names its repository; its bytes are in the blob store until completed, then the blob is
+// linked to that repository in the same batch that closes the session.
+
+export interface UploadDeps {
+  store: Store;
+  clock: Clock;
+}
+
+export interface OpenUpload {
+  id: string;
+  record: UploadRecord;
+}
+
+export type CompleteResult =
+  | { completed: true; digest: string; size: number }
+  | { completed: false; actual: string; size: number };
+
+const sameScope = (record: UploadRecord, scope: Scope, repositoryName: string): boolean =>
+  record.accountId === scope.accountId && record.region === scope.region && record.repositoryName === repositoryName;
+
+/** Opens a session in an existing repository (RepositoryNotFoundException otherwise). */
+export async function startUpload(deps: UploadDeps, scope: Scope, repositoryName: string): Promise<OpenUpload> {
+  await requireRepository(deps.store, scope, repositoryName);
+  const id = await deps.store.blobs.startUpload();
+  const record: UploadRecord = {
+    accountId: scope.accountId,
+    region: scope.region,
+    repositoryName,
+    startedAt: deps.clock.now().getTime(),
+  };
+  await deps.store.write((batch) => batch.put('uploads', uploadKey(id), record));
+  return { id, record };
+}
+
+/** The session, when it exists and belongs to this repository. */
+export async function findUpload(store: Store, scope: Scope, repositoryName: string, id: string): Promise<UploadRecord | undefined> {
+  const record = await store.tables.uploads.get(uploadKey(id));
+  return record && sameScope(record, scope, repositoryName) ? record : undefined;
+}
+
+/** Appends a chunk; resolves with the session's new size. */
+export async function appendToUpload(store: Store, id: string, source: Readable): Promise<number> {
+  return store.blobs.append(id, source);
+}
+
+export const uploadSize = async (store: Store, id: string): Promise<number> => (await store.blobs.uploadSize(id)) ?? 0;
+
+export async function updateUpload(store: Store, id: string, record: UploadRecord): Promise<void> {
+  await store.write((batch) => batch.put('uploads', uploadKey(id), record));
+}
+
+/**
+ * Verifies the session's bytes against `digest`; when they match, the blob is committed and
+ * linked to the session's repository and the session closes. On a mismatch the session is
+ * left as it was, for the caller to decide.
+ */
+export async function completeUpload(deps: UploadDeps, id: string, record: UploadRecord, digest: string): Promise<CompleteResult> {
+  const result = await deps.store.blobs.finish(id, digest);
+  if (!result.verified) return { completed: false, actual: result.actual, size: result.size };
+  const scope = { accountId: record.accountId, region: record.region };
+  const link: BlobLinkRecord = { size: result.size, linkedAt: deps.clock.now().getTime() };
+  await deps.store.write((batch) => {
+    batch.del('uploads', uploadKey(id));
+    batch.put('blobLinks', blobLinkKey(scope, record.repositoryName, digest), link);
+  });
+  return { completed: true, digest, size: result.size };
+}
+
+export async function cancelUpload(store: Store, id: string): Promise<void> {
+  await store.blobs.cancel(id);
+  await store.write((batch) => batch.del('uploads', uploadKey(id)));
+}
+
+/** The link that makes a blob visible in a repository, if there is one and the bytes exist. */
+export async function linkedBlob(store: Store, scope: Scope, repositoryName: string, digest: string): Promise<BlobLinkRecord | undefined> {
+  return store.tables.blobLinks.get(blobLinkKey(scope, repositoryName, digest));
+}
+
+/** Links a blob another repository holds into this one (a mount); false when the source lacks it. */
+export async function mountBlob(
+  deps: UploadDeps,
+  scope: Scope,
+  repositoryName: string,
+  fromRepository: string,
+  digest: string,
+): Promise<BlobLinkRecord | undefined> {
+  const source = await linkedBlob(deps.store, scope, fromRepository, digest);
+  if (!source) return undefined;
+  const link: BlobLinkRecord = { size: source.size, linkedAt: deps.clock.now().getTime() };
+  await deps.store.write((batch) => batch.put('blobLinks', blobLinkKey(scope, repositoryName, digest), link));
+  return link;
+}
