@@ -10,6 +10,7 @@ import { requestLog } from './lib/request-log.js';
 import type { Scope } from './lib/scope.js';
 import { loadModel } from './model/model.js';
 import { createControlPlane } from './protocol/control-plane.js';
+import { createRegistry } from './registry/index.js';
 import { openStore, type Store } from './store/store.js';
 import { VERSION } from './version.js';
 
@@ -43,6 +44,14 @@ export function createApp(config: Config, store: Store, clock: Clock, logger: Lo
     defaultScope: () => ({ accountId: config.accountId, region: config.region }),
   });
 
+  const registry = createRegistry({
+    store,
+    clock,
+    logger,
+    requireAuth: config.requireAuth,
+    defaultScope: () => ({ accountId: config.accountId, region: config.region }),
+  });
+
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
@@ -63,6 +72,8 @@ export function createApp(config: Config, store: Store, clock: Clock, logger: Lo
         if (!res.headersSent) res.writeHead(500).end();
         else res.destroy();
       });
+    } else if (req.url === '/v2' || req.url?.startsWith('/v2/') || req.url?.startsWith('/v2?')) {
+      registry(req, res);
     } else {
       app(req, res);
     }

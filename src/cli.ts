@@ -37,8 +37,9 @@ program
   .addOption(new Option('--account-id <id>', 'account for callers whose access key is not a 12-digit account id').env('BERTH_ACCOUNT_ID').default('000000000000').argParser(parseAccount))
   .addOption(new Option('--region <region>', 'region for callers that send no credential scope').env('BERTH_REGION').default('us-east-1').argParser(parseRegion))
   .addOption(new Option('--registry-host <template>', 'host of repository URIs, e.g. {account}.dkr.ecr.{region}.localhost:5080').env('BERTH_REGISTRY_HOST'))
+  .addOption(new Option('--require-auth', 'refuse registry requests without an ECR token, as ECR does (env BERTH_REQUIRE_AUTH=1|true)'))
   .addOption(new Option('--log-level <level>', 'log verbosity').env('BERTH_LOG_LEVEL').choices(LOG_LEVELS).default('warn'))
-  .action(async (options: { host: string; port: number; dataDir: string; ephemeral?: boolean; accountId: string; region: string; registryHost?: string; logLevel: LogLevel }) => {
+  .action(async (options: { host: string; port: number; dataDir: string; ephemeral?: boolean; accountId: string; region: string; registryHost?: string; requireAuth?: boolean; logLevel: LogLevel }) => {
     const config: Config = defaultConfig({
       host: options.host,
       port: options.port,
@@ -48,6 +49,7 @@ program
       accountId: options.accountId,
       region: options.region,
       registryHost: options.registryHost,
+      requireAuth: options.requireAuth === true || ['1', 'true', 'yes'].includes((process.env.BERTH_REQUIRE_AUTH ?? '').toLowerCase()),
       logLevel: options.logLevel,
     });
     const logger = createLogger(config.logLevel);

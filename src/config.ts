@@ -18,6 +18,8 @@ export interface Config {
    */
   registryHost?: string;
   logLevel: LogLevel;
+  /** Refuse anonymous registry requests (real ECR does); by default they use the default account. */
+  requireAuth: boolean;
   /** Largest control-plane request body: UploadLayerPart carries up to 20 MiB in base64. */
   maxBodyBytes: number;
 }
@@ -39,6 +41,7 @@ export function defaultConfig(overrides: Partial<Config> = {}): Config {
     accountId: '000000000000',
     region: 'us-east-1',
     logLevel: 'warn',
+    requireAuth: false,
     maxBodyBytes: 32 * 1024 * 1024,
     ...overrides,
   };

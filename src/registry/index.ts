@@ -1,0 +1,115 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from '../lib/logger.js';
+import type { Scope } from '../lib/scope.js';
+import { AwsError } from '../model/errors.js';
+import { authenticate, challengeHeader, type AuthOptions } from './auth.js';
+import { deleteBlob, getBlob } from './blobs.js';
+import type { RegistryDeps, RegistryHandler } from './context.js';
+import { fromEcrError, registryError, RegistryError } from './errors.js';
+import { API_VERSION_HEADER, sendError, sendJson } from './http.js';
+import { deleteManifest, getManifest, putManifest } from './manifests.js';
+import { listReferrers } from './referrers.js';
+import { listTags } from './tags.js';
+import { blobUploadStatus, cancelBlobUpload, finishBlobUpload, patchBlobUpload, startBlobUpload } from './uploads.js';
+
+// The OCI Distribution v1.1 routes, as data: a path pattern (repository name, then one
+// parameter) and a handler per method. Names contain slashes, so each pattern anchors on the
+// route's own suffix.
+interface Route {
+  pattern: RegExp;
+  methods: Partial<Record<string, RegistryHandler>>;
+}
+
+const ROUTES: Route[] = [
+  { pattern: /^\/v2\/(.+)\/tags\/list$/, methods: { GET: listTags } },
+  { pattern: /^\/v2\/(.+)\/manifests\/([^/]+)$/, methods: { GET: getManifest, HEAD: getManifest, PUT: putManifest, DELETE: deleteManifest } },
+  { pattern: /^\/v2\/(.+)\/blobs\/uploads\/?()$/, methods: { POST: startBlobUpload } },
+  {
+    pattern: /^\/v2\/(.+)\/blobs\/uploads\/([^/]+)$/,
+    methods: { GET: blobUploadStatus, PATCH: patchBlobUpload, PUT: finishBlobUpload, DELETE: cancelBlobUpload },
+  },
+  { pattern: /^\/v2\/(.+)\/blobs\/([^/]+)$/, methods: { GET: getBlob, HEAD: getBlob, DELETE: deleteBlob } },
+  { pattern: /^\/v2\/(.+)\/referrers\/([^/]+)$/, methods: { GET: listReferrers } },
+];
+
+/** ECR's repository name grammar. */
+const REPOSITORY_NAME = /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
+
+export interface RegistryOptions extends RegistryDeps {
+  logger: Logger;
+  requireAuth: boolean;
+  defaultScope: () => Scope;
+}
+
+const isClientGone = (error: unknown): boolean => {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'EPIPE' || code === 'ECONNABORTED';
+};
+
+/** Answers every request under /v2. */
+export function createRegistry(options: RegistryOptions) {
+  const deps: RegistryDeps = { store: options.store, clock: options.clock };
+  const authOptions: AuthOptions = { store: options.store, clock: options.clock, requireAuth: options.requireAuth, defaultScope: options.defaultScope };
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://registry');
+    const path = url.pathname;
+    const auth = await authenticate(req, authOptions);
+
+    if (path === '/v2' || path === '/v2/') {
+      if (!auth.ok || !auth.authenticated) {
+        // ECR's answer to a client without credentials: a Basic challenge, text body.
+        const body = 'Not Authorized\n';
+        res.writeHead(401, {
+          ...API_VERSION_HEADER,
+          'WWW-Authenticate': challengeHeader(auth.scope),
+          'Content-Type': 'text/plain; charset=utf-8',
+          'Content-Length': Buffer.byteLength(body),
+        });
+        res.end(req.method === 'HEAD' ? undefined : body);
+        return;
+      }
+      sendJson(res, 200, {});
+      return;
+    }
+    if (!auth.ok) {
+      const message =
+        auth.reason === 'missing' ? 'Not Authorized' : 'Your authorization token is invalid or has expired. Reauthenticate and try again.';
+      throw registryError('UNAUTHORIZED', message, { headers: { 'WWW-Authenticate': challengeHeader(auth.scope) } });
+    }
+
+    for (const route of ROUTES) {
+      const match = route.pattern.exec(path);
+      if (!match) continue;
+      const name = decodeURIComponent(match[1]);
+      if (!REPOSITORY_NAME.test(name) || name.length < 2 || name.length > 256) {
+        throw registryError('NAME_INVALID', `invalid repository name '${name}'`);
+      }
+      const handler = route.methods[req.method ?? 'GET'];
+      if (!handler) throw registryError('UNSUPPORTED', `${req.method} is not supported on ${path}`);
+      await handler(deps, { req, res, scope: auth.scope, name, url, param: decodeURIComponent(match[2]) });
+      return;
+    }
+    throw registryError('UNSUPPORTED', `no route for ${req.method} ${path}`, { status: 404 });
+  }
+
+  return (req: IncomingMessage, res: ServerResponse): void => {
+    handle(req, res).catch((error: unknown) => {
+      const known = error instanceof RegistryError ? error : error instanceof AwsError ? fromEcrError(error) : undefined;
+      if (known && !res.headersSent) {
+        // Whatever the client still sends is not wanted; drain it so the socket can be reused.
+        req.resume();
+        sendError(req, res, known);
+        return;
+      }
+      if (isClientGone(error)) return;
+      options.logger.error({ err: error, method: req.method, url: req.url }, 'registry request failed');
+      if (!res.headersSent) {
+        req.resume();
+        sendError(req, res, new RegistryError('UNSUPPORTED', 'internal error', 500));
+      } else {
+        res.destroy();
+      }
+    });
+  };
+}

@@ -1,0 +1,105 @@
+import { negotiateManifest, parseAccept, manifestDigest } from '../features/images/convert.js';
+import { deleteImage, pushImage, readManifest, recordPull, resolveImage } from '../features/images/images.js';
+import { MAX_MANIFEST_BYTES } from '../features/images/manifest.js';
+import { isDigest } from '../lib/digest.js';
+import { AwsError } from '../model/errors.js';
+import type { RegistryHandler } from './context.js';
+import { fromEcrError, registryError } from './errors.js';
+import { API_VERSION_HEADER, readBody, sendEmpty } from './http.js';
+import { requireRepositoryOci } from './repository.js';
+
+/** OCI's tag grammar, with ECR's longer limit (tags up to 300 characters). */
+const TAG = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,299}$/;
+
+function parseReference(reference: string): { tag?: string; digest?: string } {
+  if (reference.includes(':')) {
+    if (!isDigest(reference)) throw registryError('DIGEST_INVALID', `invalid digest '${reference}'`);
+    return { digest: reference };
+  }
+  if (!TAG.test(reference)) throw registryError('TAG_INVALID', `invalid tag '${reference}'`);
+  return { tag: reference };
+}
+
+const manifestUnknown = () => registryError('MANIFEST_UNKNOWN', 'Requested image not found');
+
+/** Feature errors keep ECR's wording, under the OCI code clients understand. */
+function asRegistryError(error: unknown): unknown {
+  return error instanceof AwsError ? (fromEcrError(error) ?? error) : error;
+}
+
+/**
+ * GET/HEAD /v2/<name>/manifests/<reference>. By tag, the stored manifest is converted when the
+ * client's Accept does not include its type (ECR's conversion table); by digest, never.
+ */
+export const getManifest: RegistryHandler = async (deps, { req, res, scope, name, param }) => {
+  const { store } = deps;
+  await requireRepositoryOci(store, scope, name);
+  const reference = parseReference(param);
+  const image = await resolveImage(store, scope, name, reference);
+  const stored = image && (await readManifest(store, scope, name, image.digest));
+  if (!image || !stored) throw manifestUnknown();
+
+  let served = { mediaType: image.manifestMediaType, bytes: stored };
+  let digest = image.digest;
+  if (reference.tag !== undefined) {
+    const accepted = parseAccept(req.headers.accept);
+    const negotiated = await negotiateManifest(served, accepted, (blob) => store.blobs.readAll(blob), {
+      repositoryName: name,
+      tag: reference.tag,
+    });
+    // Nothing acceptable: serve what is stored, as registries do, and let the client decide.
+    if (negotiated && negotiated.bytes !== stored) {
+      served = negotiated;
+      digest = manifestDigest(negotiated);
+    }
+  }
+  res.writeHead(200, {
+    ...API_VERSION_HEADER,
+    'Content-Type': served.mediaType,
+    'Content-Length': served.bytes.length,
+    'Docker-Content-Digest': digest,
+    ETag: `"${digest}"`,
+  });
+  if (req.method === 'HEAD') {
+    res.end();
+    return;
+  }
+  res.end(served.bytes);
+  await recordPull(deps, scope, name, image.digest);
+};
+
+/** PUT /v2/<name>/manifests/<reference>: through the same manifest service as PutImage. */
+export const putManifest: RegistryHandler = async (deps, { req, res, scope, name, param }) => {
+  await requireRepositoryOci(deps.store, scope, name);
+  const reference = parseReference(param);
+  const bytes = await readBody(req, MAX_MANIFEST_BYTES, () =>
+    registryError('MANIFEST_INVALID', `manifest exceeds the ${MAX_MANIFEST_BYTES}-byte limit`, { status: 413 }),
+  );
+  try {
+    const { image, manifest } = await pushImage(
+      deps,
+      scope,
+      name,
+      { bytes, declaredType: req.headers['content-type'], tag: reference.tag, expectedDigest: reference.digest },
+      { refuseUnchanged: false },
+    );
+    sendEmpty(res, 201, {
+      Location: `/v2/${name}/manifests/${image.digest}`,
+      'Docker-Content-Digest': image.digest,
+      ...(manifest.subject ? { 'OCI-Subject': manifest.subject.digest } : {}),
+    });
+  } catch (error) {
+    throw asRegistryError(error);
+  }
+};
+
+/** DELETE /v2/<name>/manifests/<reference>: ECR's delete (by tag: untag; last tag: the image). */
+export const deleteManifest: RegistryHandler = async ({ store }, { res, scope, name, param }) => {
+  await requireRepositoryOci(store, scope, name);
+  const outcome = await deleteImage(store, scope, name, parseReference(param));
+  if ('failure' in outcome) {
+    if (outcome.failure === 'ImageReferencedByManifestList') throw registryError('DENIED', outcome.reason);
+    throw manifestUnknown();
+  }
+  sendEmpty(res, 202);
+};
