@@ -9,6 +9,11 @@ export interface FeatureDeps {
   clock: Clock;
   /** Host (and port) of the registry that serves `scope`, as clients should address it. */
   registryHost(scope: Scope, requestHost?: string): string;
+  /**
+   * Signs GetDownloadUrlForLayer's URLs (features/layers/download-url.ts); kept by the server
+   * so its URLs survive a restart. Without one, a random per-process secret is used.
+   */
+  downloadSecret?: Buffer;
 }
 
 /** The registry an action addresses: `registryId` when given, else the caller's own. */

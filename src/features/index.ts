@@ -2,6 +2,7 @@ import type { EcrHandlers } from '../model/handlers.js';
 import { accountHandlers } from './account/index.js';
 import { authHandlers } from './auth/index.js';
 import type { FeatureDeps } from './deps.js';
+import { layerHandlers } from './layers/handlers.js';
 import { notBuilt } from './not-built.js';
 import { policyHandlers } from './policies/index.js';
 import { repositoryHandlers } from './repositories/repositories.js';
@@ -26,17 +27,13 @@ export function createHandlers(deps: FeatureDeps): EcrHandlers {
     ...policyHandlers(deps),
     ...accountHandlers(deps),
     ...authHandlers(deps),
+    ...layerHandlers(deps),
 
-    BatchCheckLayerAvailability: notBuilt('BatchCheckLayerAvailability', DATA_PLANE),
     BatchDeleteImage: notBuilt('BatchDeleteImage', DATA_PLANE),
     BatchGetImage: notBuilt('BatchGetImage', DATA_PLANE),
-    CompleteLayerUpload: notBuilt('CompleteLayerUpload', DATA_PLANE),
     DescribeImages: notBuilt('DescribeImages', DATA_PLANE),
-    GetDownloadUrlForLayer: notBuilt('GetDownloadUrlForLayer', DATA_PLANE),
-    InitiateLayerUpload: notBuilt('InitiateLayerUpload', DATA_PLANE),
     ListImages: notBuilt('ListImages', DATA_PLANE),
     PutImage: notBuilt('PutImage', DATA_PLANE),
-    UploadLayerPart: notBuilt('UploadLayerPart', DATA_PLANE),
     ListImageReferrers: notBuilt('ListImageReferrers', DATA_PLANE),
     UpdateImageStorageClass: notBuilt('UpdateImageStorageClass', LIFECYCLE),
     DescribeImageReplicationStatus: notBuilt('DescribeImageReplicationStatus', REPLICATION),
