@@ -2,6 +2,7 @@ import type { EcrHandlers } from '../model/handlers.js';
 import { accountHandlers } from './account/index.js';
 import { authHandlers } from './auth/index.js';
 import type { FeatureDeps } from './deps.js';
+import { imageHandlers } from './images/handlers.js';
 import { layerHandlers } from './layers/handlers.js';
 import { notBuilt } from './not-built.js';
 import { policyHandlers } from './policies/index.js';
@@ -10,7 +11,6 @@ import { tagHandlers } from './repositories/tags.js';
 
 export type { FeatureDeps } from './deps.js';
 
-const DATA_PLANE = 'images and layers arrive with the registry data plane';
 const LIFECYCLE = 'lifecycle policies are planned';
 const SCANNING = 'image scanning is planned';
 const REPLICATION = 'replication is planned';
@@ -28,13 +28,8 @@ export function createHandlers(deps: FeatureDeps): EcrHandlers {
     ...accountHandlers(deps),
     ...authHandlers(deps),
     ...layerHandlers(deps),
+    ...imageHandlers(deps),
 
-    BatchDeleteImage: notBuilt('BatchDeleteImage', DATA_PLANE),
-    BatchGetImage: notBuilt('BatchGetImage', DATA_PLANE),
-    DescribeImages: notBuilt('DescribeImages', DATA_PLANE),
-    ListImages: notBuilt('ListImages', DATA_PLANE),
-    PutImage: notBuilt('PutImage', DATA_PLANE),
-    ListImageReferrers: notBuilt('ListImageReferrers', DATA_PLANE),
     UpdateImageStorageClass: notBuilt('UpdateImageStorageClass', LIFECYCLE),
     DescribeImageReplicationStatus: notBuilt('DescribeImageReplicationStatus', REPLICATION),
 
