@@ -3,7 +3,8 @@ import type { Logger } from '../lib/logger.js';
 import type { Scope } from '../lib/scope.js';
 import { AwsError } from '../model/errors.js';
 import { authenticate, challengeHeader, type AuthOptions } from './auth.js';
-import { deleteBlob, getBlob } from './blobs.js';
+import { deleteBlob, getBlob, serveDownload } from './blobs.js';
+import { DOWNLOAD_PATH_PREFIX, verifyDownloadToken } from '../features/layers/download-url.js';
 import type { RegistryDeps, RegistryHandler } from './context.js';
 import { fromEcrError, registryError, RegistryError } from './errors.js';
 import { API_VERSION_HEADER, sendError, sendJson } from './http.js';
@@ -39,7 +40,13 @@ export interface RegistryOptions extends RegistryDeps {
   logger: Logger;
   requireAuth: boolean;
   defaultScope: () => Scope;
+  /** Verifies GetDownloadUrlForLayer's URLs. */
+  downloadSecret: Buffer;
 }
+
+/** Whether a path is the registry's: /v2 routes and layer download URLs. */
+export const isRegistryPath = (url: string | undefined): boolean =>
+  url !== undefined && (url === '/v2' || url.startsWith('/v2/') || url.startsWith('/v2?') || url.startsWith(DOWNLOAD_PATH_PREFIX));
 
 const isClientGone = (error: unknown): boolean => {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
@@ -54,6 +61,14 @@ export function createRegistry(options: RegistryOptions) {
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://registry');
     const path = url.pathname;
+    if (path.startsWith(DOWNLOAD_PATH_PREFIX)) {
+      // A download URL is its own credential, as a presigned S3 URL is.
+      if (req.method !== 'GET' && req.method !== 'HEAD') throw registryError('UNSUPPORTED', `${req.method} is not supported on download URLs`);
+      const grant = verifyDownloadToken(options.downloadSecret, path.slice(DOWNLOAD_PATH_PREFIX.length), options.clock.now());
+      if (!grant) throw registryError('DENIED', 'The download URL is invalid or has expired');
+      await serveDownload(options.store, req, res, grant);
+      return;
+    }
     const auth = await authenticate(req, authOptions);
 
     if (path === '/v2' || path === '/v2/') {

@@ -10,7 +10,7 @@ import {
   type ECRClient,
 } from '@aws-sdk/client-ecr';
 import { pushImage } from '../../../src/features/images/images.js';
-import { DOWNLOAD_URL_LIFETIME_MS, processDownloadSecret, verifyDownloadToken } from '../../../src/features/layers/download-url.js';
+import { DOWNLOAD_URL_LIFETIME_MS, signDownloadUrl, verifyDownloadToken } from '../../../src/features/layers/download-url.js';
 import { LAYER_PART_MAX_BYTES, LAYER_PART_MIN_BYTES } from '../../../src/features/layers/handlers.js';
 import type { Scope } from '../../../src/lib/scope.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
@@ -323,11 +323,34 @@ describe('GetDownloadUrlForLayer', () => {
     expect(`${url.protocol}//${url.host}`).toBe(server.endpoint);
     expect(url.pathname).toMatch(/^\/_berth\/layers\/[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
 
+    // The URL really serves the layer, ranges included, with no other credential.
+    const download = await fetch(url);
+    expect(download.status).toBe(200);
+    expect(download.headers.get('docker-content-digest')).toBe(layer);
+    expect(Buffer.from(await download.arrayBuffer()).equals(layerBytes)).toBe(true);
+    const partial = await fetch(url, { headers: { Range: 'bytes=10-19' } });
+    expect(partial.status).toBe(206);
+    expect(Buffer.from(await partial.arrayBuffer()).equals(layerBytes.subarray(10, 20))).toBe(true);
+
+    // A tampered token is refused.
     const token = url.pathname.slice('/_berth/layers/'.length);
-    const secret = processDownloadSecret();
-    expect(verifyDownloadToken(secret, token, Date.now())).toEqual({ scope: SCOPE, repositoryName, digest: layer });
-    expect(verifyDownloadToken(secret, token, before + DOWNLOAD_URL_LIFETIME_MS - 60_000)).toBeDefined();
-    expect(verifyDownloadToken(secret, token, Date.now() + DOWNLOAD_URL_LIFETIME_MS + 1)).toBeUndefined();
+    const tampered = new URL(url);
+    tampered.pathname = `/_berth/layers/${token.slice(0, -2)}${token.endsWith('AA') ? 'BB' : 'AA'}`;
+    expect((await fetch(tampered)).status).toBe(403);
+
+    // Signed for about an hour: still good 59 minutes on, refused after 61.
+    const secret = Buffer.alloc(32, 7);
+    const signed = new URL(signDownloadUrl(secret, 'example.test', { scope: SCOPE, repositoryName, digest: layer }, new Date(before)));
+    const signedToken = signed.pathname.slice('/_berth/layers/'.length);
+    expect(verifyDownloadToken(secret, signedToken, before)).toEqual({ scope: SCOPE, repositoryName, digest: layer });
+    expect(verifyDownloadToken(secret, signedToken, before + DOWNLOAD_URL_LIFETIME_MS - 60_000)).toBeDefined();
+    expect(verifyDownloadToken(secret, signedToken, before + DOWNLOAD_URL_LIFETIME_MS + 60_000)).toBeUndefined();
+    server.clock.setOffsetSeconds(61 * 60);
+    try {
+      expect((await fetch(url)).status).toBe(403);
+    } finally {
+      server.clock.setOffsetSeconds(0);
+    }
 
     // The config blob is served the same way.
     const configUrl = await client.send(new GetDownloadUrlForLayerCommand({ repositoryName, layerDigest: config }));
