@@ -1,5 +1,6 @@
 import { negotiateManifest, parseAccept, manifestDigest } from '../features/images/convert.js';
-import { deleteImage, pushImage, readManifest, recordPull, resolveImage } from '../features/images/images.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { deleteImage, pushImage, readConversion, readManifest, recordPull, rememberConversion, resolveImage } from '../features/images/images.js';
 import { MAX_MANIFEST_BYTES } from '../features/images/manifest.js';
 import { isDigest } from '../lib/digest.js';
 import { AwsError } from '../model/errors.js';
@@ -37,7 +38,13 @@ export const getManifest: RegistryHandler = async (deps, { req, res, scope, name
   const reference = parseReference(param);
   const image = await resolveImage(store, scope, name, reference);
   const stored = image && (await readManifest(store, scope, name, image.digest));
-  if (!image || !stored) throw manifestUnknown();
+  if (!image || !stored) {
+    const conversion = reference.digest ? await readConversion(store, scope, name, reference.digest) : undefined;
+    if (!conversion) throw manifestUnknown();
+    sendManifest(req, res, conversion.mediaType, conversion.bytes, reference.digest!);
+    if (req.method === 'GET') await recordPull(deps, scope, name, conversion.image.digest);
+    return;
+  }
 
   let served = { mediaType: image.manifestMediaType, bytes: stored };
   let digest = image.digest;
@@ -51,22 +58,23 @@ export const getManifest: RegistryHandler = async (deps, { req, res, scope, name
     if (negotiated && negotiated.bytes !== stored) {
       served = negotiated;
       digest = manifestDigest(negotiated);
+      await rememberConversion(store, scope, name, image.digest, { digest, ...negotiated });
     }
   }
+  sendManifest(req, res, served.mediaType, served.bytes, digest);
+  if (req.method === 'GET') await recordPull(deps, scope, name, image.digest);
+};
+
+function sendManifest(req: IncomingMessage, res: ServerResponse, mediaType: string, bytes: Buffer, digest: string): void {
   res.writeHead(200, {
     ...API_VERSION_HEADER,
-    'Content-Type': served.mediaType,
-    'Content-Length': served.bytes.length,
+    'Content-Type': mediaType,
+    'Content-Length': bytes.length,
     'Docker-Content-Digest': digest,
     ETag: `"${digest}"`,
   });
-  if (req.method === 'HEAD') {
-    res.end();
-    return;
-  }
-  res.end(served.bytes);
-  await recordPull(deps, scope, name, image.digest);
-};
+  res.end(req.method === 'HEAD' ? undefined : bytes);
+}
 
 /** PUT /v2/<name>/manifests/<reference>: through the same manifest service as PutImage. */
 export const putManifest: RegistryHandler = async (deps, { req, res, scope, name, param }) => {

@@ -60,6 +60,12 @@ export interface ImageRecord {
 /** The exact bytes pushed, base64: a digest is only as good as the bytes it names. */
 export interface ManifestRecord {
   bytes: string;
+  /**
+   * Set on the converted form of an image served on a pull by tag (ECR's conversion), so a
+   * client that resolves the tag and then fetches by the digest it was given finds it.
+   */
+  convertedFrom?: string;
+  mediaType?: string;
 }
 
 export interface ImageTagRecord {

@@ -124,6 +124,8 @@ export async function pushImage(
   options: PushOptions,
 ): Promise<PushResult> {
   const { store, clock } = deps;
+  // A missing repository is reported before anything about the manifest, as ECR does.
+  await requireRepository(store, scope, repositoryName);
   let manifest: ParsedManifest;
   try {
     manifest = parseManifest(request.bytes, request.declaredType);
@@ -298,4 +300,32 @@ export async function repositoryEntries(
 /** Whether the repository holds any image. */
 export async function hasImages(store: Store, scope: Scope, repositoryName: string): Promise<boolean> {
   return (await store.tables.images.list(repositoryEntriesPrefix(scope, repositoryName), { limit: 1 })).length > 0;
+}
+
+/** Keeps a converted manifest under its own digest, for clients that fetch it by digest next. */
+export async function rememberConversion(
+  store: Store,
+  scope: Scope,
+  repositoryName: string,
+  sourceDigest: string,
+  converted: { digest: string; mediaType: string; bytes: Buffer },
+): Promise<void> {
+  const key = imageKey(scope, repositoryName, converted.digest);
+  if (await store.tables.manifests.get(key)) return;
+  await store.write((batch) =>
+    batch.put('manifests', key, { bytes: converted.bytes.toString('base64'), mediaType: converted.mediaType, convertedFrom: sourceDigest }),
+  );
+}
+
+/** A converted manifest by its digest, while the image it was converted from still exists. */
+export async function readConversion(
+  store: Store,
+  scope: Scope,
+  repositoryName: string,
+  digest: string,
+): Promise<{ image: ImageRecord; mediaType: string; bytes: Buffer } | undefined> {
+  const record = await store.tables.manifests.get(imageKey(scope, repositoryName, digest));
+  if (!record?.convertedFrom || !record.mediaType) return undefined;
+  const image = await findImage(store, scope, repositoryName, record.convertedFrom);
+  return image ? { image, mediaType: record.mediaType, bytes: Buffer.from(record.bytes, 'base64') } : undefined;
 }
