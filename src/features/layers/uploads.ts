@@ -94,8 +94,9 @@ export async function mountBlob(
   fromRepository: string,
   digest: string,
 ): Promise<BlobLinkRecord | undefined> {
+  deps.store.blobs.touch(digest);
   const source = await linkedBlob(deps.store, scope, fromRepository, digest);
-  if (!source) return undefined;
+  if (!source || (await deps.store.blobs.size(digest)) === undefined) return undefined;
   const link: BlobLinkRecord = { size: source.size, linkedAt: deps.clock.now().getTime() };
   await deps.store.write((batch) => batch.put('blobLinks', blobLinkKey(scope, repositoryName, digest), link));
   return link;

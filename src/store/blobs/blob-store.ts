@@ -40,6 +40,13 @@ export interface BlobStore {
   /** A whole blob in memory: for small ones only (image configs). */
   readAll(digest: string): Promise<Buffer>;
   delete(digest: string): Promise<void>;
+  /** Notes that a blob was just committed or linked somewhere: the collector leaves it alone a while. */
+  touch(digest: string): void;
+  /**
+   * Deletes a blob unless it was touched within the last `graceMs` (a push or mount may be
+   * about to link it); resolves with the bytes freed, 0 when it was kept.
+   */
+  deleteUnlessTouched(digest: string, graceMs: number): Promise<number>;
   listBlobs(): AsyncIterable<string>;
   listUploads(): AsyncIterable<{ id: string; modifiedAt: number }>;
 }
@@ -58,6 +65,9 @@ function hashingTap(state: UploadHash): Transform {
 export function createBlobStore(driver: BlobDriver): BlobStore {
   const hashes = new Map<string, UploadHash>();
   const lock = createKeyedLock();
+  /** When each blob was last committed or linked, by this process. */
+  const touched = new Map<string, number>();
+  const blobLock = (digest: string) => `blob:${digest}`;
 
   /** The upload's hash so far, rebuilt from its bytes when this process has not seen it. */
   async function hashOf(id: string): Promise<UploadHash> {
@@ -113,7 +123,10 @@ export function createBlobStore(driver: BlobDriver): BlobStore {
         const parsed = parseDigest(expected);
         const { digest, size } = await digestOf(id, parsed?.algorithm ?? 'sha256');
         if (digest !== expected) return { verified: false, actual: digest, size };
-        await driver.commitUpload(id, digest);
+        await lock.run(blobLock(digest), async () => {
+          touched.set(digest, Date.now());
+          await driver.commitUpload(id, digest);
+        });
         hashes.delete(id);
         return { verified: true, digest, size };
       });
@@ -132,6 +145,19 @@ export function createBlobStore(driver: BlobDriver): BlobStore {
       return Buffer.concat(chunks);
     },
     delete: (digest) => driver.deleteBlob(digest),
+    touch(digest) {
+      touched.set(digest, Date.now());
+    },
+    deleteUnlessTouched(digest, graceMs) {
+      return lock.run(blobLock(digest), async () => {
+        const at = touched.get(digest);
+        if (at !== undefined && Date.now() - at < graceMs) return 0;
+        touched.delete(digest);
+        const size = (await driver.blobSize(digest)) ?? 0;
+        await driver.deleteBlob(digest);
+        return size;
+      });
+    },
     listBlobs: () => driver.listBlobs(),
     listUploads: () => driver.listUploads(),
   };

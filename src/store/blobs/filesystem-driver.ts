@@ -1,11 +1,59 @@
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, readdir, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable, Writable } from 'node:stream';
+import { Writable, type Readable } from 'node:stream';
 import type { BlobDriver } from './driver.js';
 
 /** Big buffers: a 1 GiB blob goes through in 1 MiB reads and writes, not 64 KiB ones. */
 const STREAM_CHUNK = 1024 * 1024;
+
+/** While an upload streams in, its written bytes are flushed to disk every this many bytes. */
+const FLUSH_EVERY = 64 * 1024 * 1024;
+
+/**
+ * Appends to a file, starting an fdatasync in the background every FLUSH_EVERY bytes, so the
+ * disk writes while the network still delivers and the fsync that commits the blob has
+ * little left to do (a 1 GiB upload otherwise waits ~0.8 s for it at the end).
+ */
+function appendStream(path: string): Writable {
+  let handle: FileHandle | undefined;
+  let unflushed = 0;
+  let flushing: Promise<void> | undefined;
+  const flushInBackground = () => {
+    if (flushing || !handle) return;
+    unflushed = 0;
+    flushing = handle.datasync().finally(() => {
+      flushing = undefined;
+    });
+    // A failure here reappears in the commit's own fsync; nothing waits on this one.
+    flushing.catch(() => undefined);
+  };
+  return new Writable({
+    highWaterMark: STREAM_CHUNK * 4,
+    construct(done) {
+      open(path, 'a').then((opened) => {
+        handle = opened;
+        done();
+      }, done);
+    },
+    writev(chunks, done) {
+      const buffers = chunks.map(({ chunk }) => chunk as Buffer);
+      handle!.writev(buffers).then(({ bytesWritten }) => {
+        unflushed += bytesWritten;
+        if (unflushed >= FLUSH_EVERY) flushInBackground();
+        done();
+      }, done);
+    },
+    final(done) {
+      Promise.resolve(flushing).then(() => done(), () => done());
+    },
+    destroy(error, done) {
+      const closing = handle?.close();
+      handle = undefined;
+      Promise.resolve(closing).then(() => done(error), () => done(error));
+    },
+  });
+}
 
 const sizeOf = async (path: string): Promise<number | undefined> => {
   try {
@@ -60,9 +108,7 @@ export function createFilesystemDriver(root: string): BlobDriver {
       await ensureDirs();
       await writeFile(uploadPath(id), '');
     },
-    appendToUpload(id): Writable {
-      return createWriteStream(uploadPath(id), { flags: 'a', highWaterMark: STREAM_CHUNK });
-    },
+    appendToUpload: (id) => appendStream(uploadPath(id)),
     uploadSize: (id) => sizeOf(uploadPath(id)),
     readUpload(id): Readable {
       return createReadStream(uploadPath(id), { highWaterMark: STREAM_CHUNK });
