@@ -20,6 +20,8 @@ export interface Config {
   logLevel: LogLevel;
   /** Refuse anonymous registry requests (real ECR does); by default they use the default account. */
   requireAuth: boolean;
+  /** How often unreferenced blobs and abandoned uploads are collected. */
+  gcIntervalMs: number;
   /** Largest control-plane request body: UploadLayerPart carries up to 20 MiB in base64. */
   maxBodyBytes: number;
 }
@@ -42,6 +44,7 @@ export function defaultConfig(overrides: Partial<Config> = {}): Config {
     region: 'us-east-1',
     logLevel: 'warn',
     requireAuth: false,
+    gcIntervalMs: 60 * 60 * 1000,
     maxBodyBytes: 32 * 1024 * 1024,
     ...overrides,
   };

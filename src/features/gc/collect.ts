@@ -1,0 +1,76 @@
+import type { Clock } from '../../lib/clock.js';
+import { uploadKey } from '../../store/keys.js';
+import type { Store } from '../../store/store.js';
+
+// Garbage collection: blob links no image references, blob bytes no repository links, and
+// upload sessions abandoned long enough. Anything younger than the grace period is left alone,
+// so a push in progress (blobs uploaded, manifest not yet put) never loses its blobs.
+
+export interface GcOptions {
+  /** Links, blobs and sessions younger than this are kept. */
+  graceMs: number;
+  /** Sessions not written to for this long are abandoned. */
+  uploadMaxAgeMs: number;
+}
+
+export interface GcReport {
+  uploadsRemoved: number;
+  linksRemoved: number;
+  blobsRemoved: number;
+  bytesFreed: number;
+}
+
+export const DEFAULT_GC_OPTIONS: GcOptions = { graceMs: 60 * 60 * 1000, uploadMaxAgeMs: 24 * 60 * 60 * 1000 };
+
+/** The repository key and digest of a blobLinks/images key `<repository key>:<digest>`. */
+function splitEntryKey(key: string): [string, string] {
+  // Digests hold one ":" (algorithm:hex); repository keys hold none.
+  const digestStart = key.lastIndexOf(':', key.lastIndexOf(':') - 1);
+  return [key.slice(0, digestStart), key.slice(digestStart + 1)];
+}
+
+export async function collectGarbage(deps: { store: Store; clock: Clock }, options: GcOptions = DEFAULT_GC_OPTIONS): Promise<GcReport> {
+  const { store, clock } = deps;
+  const now = clock.now().getTime();
+  const report: GcReport = { uploadsRemoved: 0, linksRemoved: 0, blobsRemoved: 0, bytesFreed: 0 };
+
+  // 1. Abandoned upload sessions, and upload files no session owns.
+  const sessions = new Map(await store.tables.uploads.list(''));
+  for await (const upload of store.blobs.listUploads()) {
+    const session = sessions.get(uploadKey(upload.id));
+    const idleMs = Date.now() - upload.modifiedAt;
+    const abandoned = session ? idleMs >= options.uploadMaxAgeMs && now - session.startedAt >= options.uploadMaxAgeMs : idleMs >= options.graceMs;
+    if (!abandoned) continue;
+    await store.blobs.cancel(upload.id);
+    if (session) await store.write((batch) => batch.del('uploads', uploadKey(upload.id)));
+    report.uploadsRemoved++;
+  }
+
+  // 2. Links to blobs no image of their repository references.
+  const referenced = new Set<string>();
+  for (const [key, image] of await store.tables.images.list('')) {
+    const [repository] = splitEntryKey(key);
+    for (const digest of image.blobs) referenced.add(`${repository}:${digest}`);
+  }
+  const linked = new Set<string>();
+  const unreferenced: string[] = [];
+  for (const [key, link] of await store.tables.blobLinks.list('')) {
+    if (!referenced.has(key) && now - link.linkedAt >= options.graceMs) unreferenced.push(key);
+    else linked.add(splitEntryKey(key)[1]);
+  }
+  if (unreferenced.length) {
+    await store.write((batch) => unreferenced.forEach((key) => batch.del('blobLinks', key)));
+    report.linksRemoved = unreferenced.length;
+  }
+
+  // 3. Bytes no repository links any more.
+  for await (const digest of store.blobs.listBlobs()) {
+    if (linked.has(digest)) continue;
+    const freed = await store.blobs.deleteUnlessTouched(digest, options.graceMs);
+    if (freed > 0 || (await store.blobs.size(digest)) === undefined) {
+      report.blobsRemoved++;
+      report.bytesFreed += freed;
+    }
+  }
+  return report;
+}
