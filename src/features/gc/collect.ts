@@ -1,4 +1,5 @@
 import type { Clock } from '../../lib/clock.js';
+import { imagesLock } from '../images/images.js';
 import { uploadKey } from '../../store/keys.js';
 import type { Store } from '../../store/store.js';
 
@@ -53,14 +54,34 @@ export async function collectGarbage(deps: { store: Store; clock: Clock }, optio
     for (const digest of image.blobs) referenced.add(`${repository}:${digest}`);
   }
   const linked = new Set<string>();
-  const unreferenced: string[] = [];
+  const candidates = new Map<string, string[]>();
   for (const [key, link] of await store.tables.blobLinks.list('')) {
-    if (!referenced.has(key) && now - link.linkedAt >= options.graceMs) unreferenced.push(key);
-    else linked.add(splitEntryKey(key)[1]);
+    const [repository, digest] = splitEntryKey(key);
+    if (referenced.has(key) || now - link.linkedAt < options.graceMs) linked.add(digest);
+    else if (candidates.has(repository)) candidates.get(repository)!.push(key);
+    else candidates.set(repository, [key]);
   }
-  if (unreferenced.length) {
-    await store.write((batch) => unreferenced.forEach((key) => batch.del('blobLinks', key)));
-    report.linksRemoved = unreferenced.length;
+  // The lists above are a snapshot: a manifest put since may name a candidate (its push found
+  // the link and skipped the upload). Each repository's candidates are checked again under the
+  // lock pushImage holds while it checks links and writes the image, so a link goes only if no
+  // image names it at that point; a push after that finds it missing and is refused cleanly.
+  for (const [repository, keys] of candidates) {
+    const [accountId, region, ...name] = repository.split('/');
+    await store.exclusive(imagesLock({ accountId, region }, name.join('/')), async () => {
+      const stillReferenced = new Set<string>();
+      for (const [, image] of await store.tables.images.list(`${repository}:`)) image.blobs.forEach((digest) => stillReferenced.add(digest));
+      const doomed: string[] = [];
+      for (const key of keys) {
+        const digest = splitEntryKey(key)[1];
+        const link = await store.tables.blobLinks.get(key);
+        if (!link) continue;
+        if (stillReferenced.has(digest) || now - link.linkedAt < options.graceMs) linked.add(digest);
+        else doomed.push(key);
+      }
+      if (!doomed.length) return;
+      await store.write((batch) => doomed.forEach((key) => batch.del('blobLinks', key)));
+      report.linksRemoved += doomed.length;
+    });
   }
 
   // 3. Bytes no repository links any more.
