@@ -15,6 +15,7 @@ export function createCollector(deps: { store: Store; clock: Clock }) {
 
 const secondsParam = (value: unknown, fallbackMs: number): number | undefined => {
   if (value === undefined) return fallbackMs;
+  if (typeof value !== 'string' || value.trim() === '') return undefined;
   const seconds = Number(value);
   return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined;
 };

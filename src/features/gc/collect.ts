@@ -37,7 +37,9 @@ export async function collectGarbage(deps: { store: Store; clock: Clock }, optio
 
   // 1. Abandoned upload sessions, and upload files no session owns.
   const sessions = new Map(await store.tables.uploads.list(''));
+  const withBytes = new Set<string>();
   for await (const upload of store.blobs.listUploads()) {
+    withBytes.add(uploadKey(upload.id));
     const session = sessions.get(uploadKey(upload.id));
     const idleMs = Date.now() - upload.modifiedAt;
     const abandoned = session ? idleMs >= options.uploadMaxAgeMs && now - session.startedAt >= options.uploadMaxAgeMs : idleMs >= options.graceMs;
@@ -45,6 +47,12 @@ export async function collectGarbage(deps: { store: Store; clock: Clock }, optio
     await store.blobs.cancel(upload.id);
     if (session) await store.write((batch) => batch.del('uploads', uploadKey(upload.id)));
     report.uploadsRemoved++;
+  }
+  // Sessions whose bytes are gone (a crash between creating one and the other).
+  const bytesless = [...sessions].filter(([key, session]) => !withBytes.has(key) && now - session.startedAt >= options.uploadMaxAgeMs);
+  if (bytesless.length) {
+    await store.write((batch) => bytesless.forEach(([key]) => batch.del('uploads', key)));
+    report.uploadsRemoved += bytesless.length;
   }
 
   // 2. Links to blobs no image of their repository references.

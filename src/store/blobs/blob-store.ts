@@ -51,6 +51,10 @@ export interface BlobStore {
   listUploads(): AsyncIterable<{ id: string; modifiedAt: number }>;
 }
 
+/** Touch marks are pruned once there are this many, dropping those older than a day. */
+const TOUCHED_PRUNE_SIZE = 10_000;
+const TOUCHED_MAX_AGE_MS = 24 * 60 * 60 * 1000;
+
 /** Passes bytes through unchanged, feeding them to the hash on the way. */
 function hashingTap(state: UploadHash): Transform {
   return new Transform({
@@ -68,6 +72,14 @@ export function createBlobStore(driver: BlobDriver): BlobStore {
   /** When each blob was last committed or linked, by this process. */
   const touched = new Map<string, number>();
   const blobLock = (digest: string) => `blob:${digest}`;
+  function touch(digest: string): void {
+    const now = Date.now();
+    touched.set(digest, now);
+    // Forget marks older than any grace the collector uses, so the map stays small.
+    if (touched.size > TOUCHED_PRUNE_SIZE) {
+      for (const [key, at] of touched) if (now - at > TOUCHED_MAX_AGE_MS) touched.delete(key);
+    }
+  }
 
   /** The upload's hash so far, rebuilt from its bytes when this process has not seen it. */
   async function hashOf(id: string): Promise<UploadHash> {
@@ -124,7 +136,7 @@ export function createBlobStore(driver: BlobDriver): BlobStore {
         const { digest, size } = await digestOf(id, parsed?.algorithm ?? 'sha256');
         if (digest !== expected) return { verified: false, actual: digest, size };
         await lock.run(blobLock(digest), async () => {
-          touched.set(digest, Date.now());
+          touch(digest);
           await driver.commitUpload(id, digest);
         });
         hashes.delete(id);
@@ -145,9 +157,7 @@ export function createBlobStore(driver: BlobDriver): BlobStore {
       return Buffer.concat(chunks);
     },
     delete: (digest) => driver.deleteBlob(digest),
-    touch(digest) {
-      touched.set(digest, Date.now());
-    },
+    touch,
     deleteUnlessTouched(digest, graceMs) {
       return lock.run(blobLock(digest), async () => {
         const at = touched.get(digest);
