@@ -14,10 +14,17 @@ import { requireRepositoryOci } from './repository.js';
 /** The bytes to serve and their size. */
 interface BlobSource {
   size: number;
-  read(range?: { start: number; end: number }): Readable;
+  /** Writes the bytes (or the inclusive range) to the response. */
+  sendTo(res: ServerResponse, range?: { start: number; end: number }): Promise<void>;
 }
 
-const fromStore = (store: Store, digest: string, size: number): BlobSource => ({ size, read: (range) => store.blobs.read(digest, range) });
+const fromStore = (store: Store, digest: string, size: number): BlobSource => ({
+  size,
+  async sendTo(res, range) {
+    if (!(await store.blobs.copyTo(digest, res, range))) throw new Error(`blob ${digest} vanished while being served`);
+    res.end();
+  },
+});
 
 /** The repository's blob, or (for converted schema 1 manifests, which list it) the empty layer. */
 async function findBlob(store: Store, scope: Parameters<typeof linkedBlob>[1], name: string, digest: string): Promise<BlobSource | undefined> {
@@ -26,7 +33,10 @@ async function findBlob(store: Store, scope: Parameters<typeof linkedBlob>[1], n
   if (size !== undefined) return fromStore(store, digest, size);
   if (digest === EMPTY_LAYER.digest) {
     const bytes = Buffer.from(EMPTY_LAYER.bytes);
-    return { size: bytes.length, read: (range) => Readable.from([range ? bytes.subarray(range.start, range.end + 1) : bytes]) };
+    return {
+      size: bytes.length,
+      sendTo: (res, range) => pipeline(Readable.from([range ? bytes.subarray(range.start, range.end + 1) : bytes]), res),
+    };
   }
   return undefined;
 }
@@ -58,7 +68,7 @@ export async function serveBlob(req: IncomingMessage, res: ServerResponse, diges
     res.end();
     return;
   }
-  await pipeline(blob.read(range), res);
+  await blob.sendTo(res, range);
 }
 
 /** GET/HEAD /v2/<name>/blobs/<digest>. */

@@ -13,6 +13,8 @@ export interface BlobDriver {
   blobSize(digest: string): Promise<number | undefined>;
   /** The bytes of a committed blob; `end` is inclusive. */
   readBlob(digest: string, range?: { start: number; end: number }): Readable;
+  /** Positional reads into the caller's buffers: what serving a blob uses, so buffers are reused. */
+  openBlob(digest: string): Promise<BlobHandle | undefined>;
   deleteBlob(digest: string): Promise<void>;
   /** Digests of every committed blob, in no particular order. */
   listBlobs(): AsyncIterable<string>;
@@ -29,4 +31,10 @@ export interface BlobDriver {
   deleteUpload(id: string): Promise<void>;
   /** Every upload with the time it was last written, for the collector of abandoned ones. */
   listUploads(): AsyncIterable<{ id: string; modifiedAt: number }>;
+}
+
+export interface BlobHandle {
+  /** Fills `into` from `position` on; resolves with the bytes read (0 at the end). */
+  read(into: Buffer, position: number): Promise<number>;
+  close(): Promise<void>;
 }

@@ -36,6 +36,26 @@ export function createMemoryDriver(): BlobDriver {
       if (!bytes) return new Readable({ read() { this.destroy(missing(digest)); } });
       return readChunks(bytes, range?.start, range?.end);
     },
+    async openBlob(digest) {
+      const bytes = blobs.get(digest);
+      if (!bytes) return undefined;
+      return {
+        async read(into, position) {
+          let copied = 0;
+          let offset = 0;
+          for (const chunk of bytes.chunks) {
+            const chunkEnd = offset + chunk.length;
+            if (chunkEnd > position + copied && copied < into.length) {
+              copied += chunk.copy(into, copied, position + copied - offset);
+            }
+            offset = chunkEnd;
+            if (copied >= into.length) break;
+          }
+          return copied;
+        },
+        close: async () => undefined,
+      };
+    },
     async deleteBlob(digest) {
       blobs.delete(digest);
     },
