@@ -68,6 +68,19 @@ async function findRepository(deps: RegistryDeps, scope: Scope, name: string) {
   }
 }
 
+/** A chunk with a Content-Range must start where the session ends: 416 with the session's Range otherwise. */
+async function checkChunkOrder(deps: RegistryDeps, { req, name }: RegistryRequest, id: string): Promise<void> {
+  const contentRange = req.headers['content-range'];
+  if (contentRange === undefined) return;
+  const range = parseContentRange(contentRange);
+  const size = await uploadSize(deps.store, id);
+  if (!range || range.start !== size) {
+    throw registryError('RANGE_INVALID', `chunk ${contentRange} does not start at byte ${size}`, {
+      headers: { Location: uploadLocation(name, id), Range: receivedRange(size), 'Docker-Upload-UUID': id },
+    });
+  }
+}
+
 /** POST /v2/<name>/blobs/uploads/: mount, monolithic upload (?digest=) or a new session. */
 export const startBlobUpload: RegistryHandler = async (deps, request) => {
   const { req, res, scope, name, url } = request;
@@ -94,17 +107,7 @@ export const patchBlobUpload: RegistryHandler = async (deps, request) => {
   const { req, res, scope, name, param: id } = request;
   await requireRepositoryOci(deps.store, scope, name);
   await requireUpload(deps, scope, name, id);
-  const contentRange = req.headers['content-range'];
-  if (contentRange !== undefined) {
-    const range = parseContentRange(contentRange);
-    const size = await uploadSize(deps.store, id);
-    if (!range || range.start !== size) {
-      req.resume();
-      throw registryError('RANGE_INVALID', `chunk ${contentRange} does not start at byte ${size}`, {
-        headers: { Location: uploadLocation(name, id), Range: receivedRange(size), 'Docker-Upload-UUID': id },
-      });
-    }
-  }
+  await checkChunkOrder(deps, request, id);
   const size = await appendToUpload(deps.store, id, req);
   sendEmpty(res, 202, { Location: uploadLocation(name, id), Range: receivedRange(size), 'Docker-Upload-UUID': id });
 };
@@ -116,17 +119,7 @@ export const finishBlobUpload: RegistryHandler = async (deps, request) => {
   const record = await requireUpload(deps, scope, name, id);
   const digest = requireDigest(url);
   if (hasBody(req)) {
-    const contentRange = req.headers['content-range'];
-    if (contentRange !== undefined) {
-      const range = parseContentRange(contentRange);
-      const size = await uploadSize(deps.store, id);
-      if (!range || range.start !== size) {
-        req.resume();
-        throw registryError('RANGE_INVALID', `chunk ${contentRange} does not start at byte ${size}`, {
-          headers: { Location: uploadLocation(name, id), Range: receivedRange(size), 'Docker-Upload-UUID': id },
-        });
-      }
-    }
+    await checkChunkOrder(deps, request, id);
     await appendToUpload(deps.store, id, req);
   }
   await finish(deps, request, id, record, digest);
