@@ -33,20 +33,6 @@ const FAILURE_TYPES = {
   'invalid-parameter': 'InvalidParameterException',
 } as const;
 
-function send(res: ServerResponse, requestId: string, status: number, body: unknown, errorType?: string): void {
-  const payload = JSON.stringify(body);
-  res.statusCode = status;
-  res.setHeader('Content-Type', CONTENT_TYPE);
-  res.setHeader('x-amzn-RequestId', requestId);
-  if (errorType) res.setHeader('x-amzn-ErrorType', errorType);
-  res.setHeader('Content-Length', Buffer.byteLength(payload));
-  res.end(payload);
-}
-
-function sendError(res: ServerResponse, requestId: string, error: AwsError): void {
-  send(res, requestId, error.status, { __type: error.type, message: error.message, ...error.fields }, error.type);
-}
-
 /** Reads the whole body, or rejects with a 413 AwsError once it passes the limit. */
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -75,29 +61,59 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
-/** A plain node:http handler (no framework on the hot path): POST / of the API. */
-export type ControlPlaneHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+/** One API call, transport aside: what the HTTP front door and the in-process mode both pass in. */
+export interface ApiRequest {
+  /** The X-Amz-Target header. */
+  target: string | undefined;
+  body: Buffer;
+  /** The Authorization header (SigV4), which names the account and region. */
+  authorization: string | undefined;
+  host: string | undefined;
+}
 
-export function createControlPlane(options: ControlPlaneOptions): ControlPlaneHandler {
-  const { model, handlers, logger, maxBodyBytes } = options;
+export interface ApiResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** Runs one call through the pipeline: route, parse, identify, validate, invoke, serialize. */
+export type ApiInvoker = (request: ApiRequest) => Promise<ApiResponse>;
+
+function respond(requestId: string, status: number, body: unknown, errorType?: string): ApiResponse {
+  const payload = JSON.stringify(body);
+  return {
+    status,
+    headers: {
+      'Content-Type': CONTENT_TYPE,
+      'x-amzn-RequestId': requestId,
+      ...(errorType ? { 'x-amzn-ErrorType': errorType } : {}),
+      'Content-Length': String(Buffer.byteLength(payload)),
+    },
+    body: payload,
+  };
+}
+
+const errorResponse = (requestId: string, error: AwsError): ApiResponse =>
+  respond(requestId, error.status, { __type: error.type, message: error.message, ...error.fields }, error.type);
+
+export function createApiInvoker(options: Omit<ControlPlaneOptions, 'maxBodyBytes'>): ApiInvoker {
+  const { model, handlers, logger } = options;
   const validator = createInputValidator(model);
   const targetPrefix = `${model.metadata.targetPrefix}.`;
   const known = new Set<string>(operationNames);
 
-  return async (req, res) => {
+  return async ({ target, body, authorization, host }) => {
     const requestId = newRequestId();
     try {
-      const target = req.headers['x-amz-target'];
       const operation = typeof target === 'string' && target.startsWith(targetPrefix) ? target.slice(targetPrefix.length) : '';
       if (!known.has(operation)) {
-        req.resume();
         throw new AwsError(
           'UnknownOperationException',
           target ? `Unknown operation ${String(target)}` : 'Missing X-Amz-Target header naming the operation',
         );
       }
       const name = operation as OperationName;
-      const body = await readBody(req, maxBodyBytes);
       let parsed: unknown = {};
       if (body.length) {
         try {
@@ -112,23 +128,54 @@ export function createControlPlane(options: ControlPlaneOptions): ControlPlaneHa
         throw new AwsError(type, checked.failure.message);
       }
       const context: OperationContext = {
-        scope: scopeFromAuthorization(req.headers.authorization, options.defaultScope()),
+        scope: scopeFromAuthorization(authorization, options.defaultScope()),
         requestId,
-        host: req.headers.host,
+        host,
       };
       const handler = handlers[name] as (c: OperationContext, i: unknown) => Promise<unknown>;
       const output = await handler(context, checked.input);
-      send(res, requestId, 200, toWire(output ?? {}));
       logger.debug({ requestId, operation: name }, 'served');
+      return respond(requestId, 200, toWire(output ?? {}));
     } catch (error) {
       if (error instanceof AwsError) {
         logger.debug({ requestId, error: error.type, message: error.message }, 'client error');
-        sendError(res, requestId, error);
-      } else {
-        // A fault of ours, never of the client's input: log it whole, answer ServerException.
-        logger.error({ requestId, err: error }, 'unexpected failure');
-        sendError(res, requestId, new AwsError('ServerException', 'An internal error occurred', 500));
+        return errorResponse(requestId, error);
       }
+      // A fault of ours, never of the client's input: log it whole, answer ServerException.
+      logger.error({ requestId, err: error }, 'unexpected failure');
+      return errorResponse(requestId, new AwsError('ServerException', 'An internal error occurred', 500));
     }
+  };
+}
+
+/** A plain node:http handler (no framework on the hot path): POST / of the API. */
+export type ControlPlaneHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+
+function send(res: ServerResponse, response: ApiResponse): void {
+  res.writeHead(response.status, response.headers).end(response.body);
+}
+
+export function createControlPlane(options: ControlPlaneOptions & { invoke?: ApiInvoker }): ControlPlaneHandler {
+  const invoke = options.invoke ?? createApiInvoker(options);
+  const targetPrefix = `${options.model.metadata.targetPrefix}.`;
+  const known = new Set<string>(operationNames);
+
+  return async (req, res) => {
+    const target = req.headers['x-amz-target'];
+    const operation = typeof target === 'string' && target.startsWith(targetPrefix) ? target.slice(targetPrefix.length) : '';
+    let body: Buffer = Buffer.alloc(0);
+    // An unknown target is answered without reading what may be a large body.
+    if (known.has(operation)) {
+      try {
+        body = await readBody(req, options.maxBodyBytes);
+      } catch (error) {
+        if (!(error instanceof AwsError)) throw error;
+        send(res, errorResponse(newRequestId(), error));
+        return;
+      }
+    } else {
+      req.resume();
+    }
+    send(res, await invoke({ target: typeof target === 'string' ? target : undefined, body, authorization: req.headers.authorization, host: req.headers.host }));
   };
 }
