@@ -12,10 +12,27 @@ import { createLogger, type Logger } from './lib/logger.js';
 import { requestLog } from './lib/request-log.js';
 import type { Scope } from './lib/scope.js';
 import { loadModel } from './model/model.js';
-import { createControlPlane } from './protocol/control-plane.js';
+import { createApiInvoker, createControlPlane, type ApiInvoker } from './protocol/control-plane.js';
 import { createRegistry, isRegistryPath } from './registry/index.js';
 import { openStore, type Store } from './store/store.js';
 import { VERSION } from './version.js';
+
+/**
+ * Everything but the socket: store, clock, the API pipeline and the HTTP surface. A server
+ * listens with one; the in-process SDK mode calls `invokeApi` on one directly; both may share it.
+ */
+export interface Engine {
+  readonly config: Config;
+  readonly store: Store;
+  readonly clock: Clock;
+  /** One ECR API call, without HTTP: the same pipeline POST / runs. */
+  readonly invokeApi: ApiInvoker;
+  /** The whole HTTP surface (API, registry, admin) as a node:http request handler. */
+  readonly handle: (req: IncomingMessage, res: ServerResponse) => void;
+  /** Where clients reach the registry when no request says (set once a server listens). */
+  setBoundHost(host: () => string): void;
+  close(): Promise<void>;
+}
 
 export interface RunningServer {
   /** http://host:port of the listening server. */
@@ -23,6 +40,7 @@ export interface RunningServer {
   port: number;
   store: Store;
   clock: Clock;
+  engine: Engine;
   close(): Promise<void>;
 }
 
@@ -33,60 +51,6 @@ export function registryHostFor(config: Config, boundHost: () => string) {
       return config.registryHost.replaceAll('{account}', scope.accountId).replaceAll('{region}', scope.region);
     }
     return requestHost ?? boundHost();
-  };
-}
-
-/** Wires every module together. The only place that does. */
-export function createApp(config: Config, store: Store, clock: Clock, logger: Logger, boundHost: () => string, downloadSecret: Buffer, onClose: Array<() => void> = []) {
-  const handlers = createHandlers({ store, clock, registryHost: registryHostFor(config, boundHost), downloadSecret });
-  const controlPlane = createControlPlane({
-    model: loadModel(),
-    handlers,
-    logger,
-    maxBodyBytes: config.maxBodyBytes,
-    defaultScope: () => ({ accountId: config.accountId, region: config.region }),
-  });
-
-  const collect = createCollector({ store, clock });
-  const registry = createRegistry({
-    store,
-    clock,
-    logger,
-    requireAuth: config.requireAuth,
-    downloadSecret,
-    defaultScope: () => ({ accountId: config.accountId, region: config.region }),
-  });
-
-  const app = express();
-  app.disable('x-powered-by');
-  app.disable('etag');
-  app.use(createAdminRouter({ store, version: VERSION, collect }));
-  app.use((req, res) => {
-    res.status(404).json({ message: `No route for ${req.method} ${req.path}` });
-  });
-
-  const log = requestLog(logger);
-  const timer = setInterval(() => {
-    collect().catch((error: unknown) => logger.error({ err: error }, 'garbage collection failed'));
-  }, config.gcIntervalMs);
-  timer.unref();
-  onClose.push(() => clearInterval(timer));
-  // POST / (every ECR API call) goes straight to the control plane: Express's routing and
-  // response helpers cost more CPU than the call itself. Everything else goes through Express.
-  return (req: IncomingMessage, res: ServerResponse): void => {
-    log(req, res);
-    if (req.method === 'POST' && (req.url === '/' || req.url?.startsWith('/?'))) {
-      controlPlane(req, res).catch((error: unknown) => {
-        // The control plane answers every error itself; reaching here means the answer broke.
-        logger.error({ err: error }, 'control plane failed to answer');
-        if (!res.headersSent) res.writeHead(500).end();
-        else res.destroy();
-      });
-    } else if (isRegistryPath(req.url)) {
-      registry(req, res);
-    } else {
-      app(req, res);
-    }
   };
 }
 
@@ -109,38 +73,106 @@ function serverSecret(config: Config): Buffer {
   return secret;
 }
 
-export async function startServer(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<RunningServer> {
+/** Wires every module together. The only place that does. */
+export async function createEngine(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<Engine> {
   const store = await openStore({ dataDir: config.dataDir, ephemeral: config.ephemeral });
   const clock = createClock();
-  const onClose: Array<() => void> = [];
-  let server: Server | undefined;
-  const boundHost = () => {
-    const address = server?.address() as AddressInfo | null | undefined;
-    const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-    return `${host.includes(':') ? `[${host}]` : host}:${address?.port ?? config.port}`;
-  };
-  const app = createApp(config, store, clock, logger, boundHost, serverSecret(config), onClose);
-  server = createServer(app);
-  server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve, reject) => {
-    server!.once('error', reject);
-    server!.listen(config.port, config.host, () => resolve());
+  const downloadSecret = serverSecret(config);
+  let boundHost = () => `${config.host}:${config.port}`;
+  const defaultScope = () => ({ accountId: config.accountId, region: config.region });
+
+  const handlers = createHandlers({ store, clock, registryHost: registryHostFor(config, () => boundHost()), downloadSecret });
+  const model = loadModel();
+  const invokeApi = createApiInvoker({ model, handlers, logger, defaultScope });
+  const controlPlane = createControlPlane({ model, handlers, logger, maxBodyBytes: config.maxBodyBytes, defaultScope, invoke: invokeApi });
+
+  const collect = createCollector({ store, clock });
+  const registry = createRegistry({ store, clock, logger, requireAuth: config.requireAuth, downloadSecret, defaultScope });
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.disable('etag');
+  app.use(createAdminRouter({ store, version: VERSION, collect }));
+  app.use((req, res) => {
+    res.status(404).json({ message: `No route for ${req.method} ${req.path}` });
   });
-  const port = (server.address() as AddressInfo).port;
+
+  const timer = setInterval(() => {
+    collect().catch((error: unknown) => logger.error({ err: error }, 'garbage collection failed'));
+  }, config.gcIntervalMs);
+  timer.unref();
+
+  const log = requestLog(logger);
+  // POST / (every ECR API call) goes straight to the control plane: Express's routing and
+  // response helpers cost more CPU than the call itself. The registry is plain node:http too.
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+    log(req, res);
+    if (req.method === 'POST' && (req.url === '/' || req.url?.startsWith('/?'))) {
+      controlPlane(req, res).catch((error: unknown) => {
+        // The control plane answers every error itself; reaching here means the answer broke.
+        logger.error({ err: error }, 'control plane failed to answer');
+        if (!res.headersSent) res.writeHead(500).end();
+        else res.destroy();
+      });
+    } else if (isRegistryPath(req.url)) {
+      registry(req, res);
+    } else {
+      app(req, res);
+    }
+  };
+
   let closing: Promise<void> | undefined;
   return {
-    endpoint: `http://${boundHost()}`,
-    port,
+    config,
     store,
     clock,
+    invokeApi,
+    handle,
+    setBoundHost(host) {
+      boundHost = host;
+    },
     close() {
       closing ??= (async () => {
-        for (const stop of onClose) stop();
-        await new Promise<void>((resolve) => {
-          server!.close(() => resolve());
-          server!.closeAllConnections();
-        });
+        clearInterval(timer);
         await store.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+/** Listens with an engine (a new one unless given): the `berth serve` process, and startBerth(). */
+export async function startServer(
+  config: Config,
+  logger: Logger = createLogger(config.logLevel),
+  existing?: Engine,
+): Promise<RunningServer> {
+  const engine = existing ?? (await createEngine(config, logger));
+  const server: Server = createServer(engine.handle);
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const listenHost = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  const hostAndPort = `${listenHost.includes(':') ? `[${listenHost}]` : listenHost}:${port}`;
+  engine.setBoundHost(() => hostAndPort);
+  let closing: Promise<void> | undefined;
+  return {
+    endpoint: `http://${hostAndPort}`,
+    port,
+    store: engine.store,
+    clock: engine.clock,
+    engine,
+    close() {
+      closing ??= (async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        // An engine passed in belongs to the caller, who closes it.
+        if (!existing) await engine.close();
       })();
       return closing;
     },
