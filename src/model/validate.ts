@@ -232,10 +232,27 @@ export interface InputValidator {
   validate(operation: OperationName, input: unknown): { ok: true; input: Record<string, unknown> } | { ok: false; failure: ValidationFailure };
 }
 
+/**
+ * Validators depend on the model alone, so engines in one process share them (and what each
+ * has compiled): a second in-process engine starts without compiling anything again.
+ */
+const validatorsByModel = new WeakMap<ServiceModel, InputValidator>();
+
 export function createInputValidator(model: ServiceModel): InputValidator {
+  let validator = validatorsByModel.get(model);
+  if (!validator) {
+    validator = buildInputValidator(model);
+    validatorsByModel.set(model, validator);
+  }
+  return validator;
+}
+
+function buildInputValidator(model: ServiceModel): InputValidator {
   // Patterns compile without the u flag: some AWS patterns escape characters that u forbids.
   // verbose: errors carry the schema that failed, so a list member's constraints can be listed.
-  const ajv = new Ajv({ allErrors: true, verbose: true, strict: false, unicodeRegExp: false, validateFormats: false });
+  // validateSchema off: the schemas are generated from the model, and checking them against
+  // JSON Schema's meta-schema took most of the start-up time.
+  const ajv = new Ajv({ allErrors: true, verbose: true, strict: false, unicodeRegExp: false, validateFormats: false, validateSchema: false });
   const defs: Record<string, JsonSchema> = {};
   for (const [name, shape] of Object.entries(model.structures)) defs[name] = structureSchema(shape, model.enums);
   ajv.addSchema({ $id: 'ecr', $defs: defs });
