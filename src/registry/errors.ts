@@ -19,6 +19,8 @@ export const OCI_ERRORS = {
   DENIED: { status: 403, message: 'requested access to the resource is denied' },
   UNSUPPORTED: { status: 405, message: 'the operation is unsupported' },
   RANGE_INVALID: { status: 416, message: 'invalid content range' },
+  // Not in the OCI spec's table; CNCF distribution's code for a bad `n` on tags/list.
+  PAGINATION_NUMBER_INVALID: { status: 400, message: 'invalid number of results requested' },
   TOOMANYREQUESTS: { status: 429, message: 'too many requests' },
 } as const;
 

@@ -13,7 +13,7 @@ export const listTags: RegistryHandler = async ({ store }, { res, scope, name, u
   const nParam = url.searchParams.get('n');
   const last = url.searchParams.get('last') ?? undefined;
   const n = nParam === null ? DEFAULT_PAGE : Number(nParam);
-  if (!Number.isInteger(n) || n < 0) throw registryError('BLOB_UPLOAD_INVALID', `invalid page size n=${nParam}`, { detail: { n: nParam } });
+  if (!Number.isInteger(n) || n < 0) throw registryError('PAGINATION_NUMBER_INVALID', `invalid page size n=${nParam}`, { detail: { n: nParam } });
   const prefix = repositoryEntriesPrefix(scope, name);
   const entries = n === 0 ? [] : await store.tables.tags.list(prefix, { after: last === undefined ? undefined : tagKey(scope, name, last), limit: n + 1 });
   const tags = entries.slice(0, n).map(([key]) => key.slice(prefix.length));
