@@ -31,17 +31,30 @@ function bodyBytes(body: unknown): Buffer {
   throw new TypeError('Berth in-process mode expects the JSON request body as a string or bytes');
 }
 
+/** The error the SDK's node:http handler rejects an aborted request with. */
+function abortError(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  const error = new Error(reason === undefined || reason instanceof Error ? 'Request aborted' : String(reason));
+  error.name = 'AbortError';
+  if (reason instanceof Error) error.cause = reason;
+  return error;
+}
+
 export function createInProcessHandler(invoke: ApiInvoker, host: () => string) {
   return {
     metadata: { handlerProtocol: 'berth-in-process' },
-    async handle(request: SdkHttpRequest): Promise<{ response: SdkHttpResponse }> {
+    async handle(request: SdkHttpRequest, options: { abortSignal?: AbortSignal } = {}): Promise<{ response: SdkHttpResponse }> {
+      if (options.abortSignal?.aborted) throw abortError(options.abortSignal);
       const answer = await invoke({
         target: header(request.headers, 'x-amz-target'),
         body: bodyBytes(request.body),
         authorization: header(request.headers, 'authorization'),
         host: host(),
       });
-      return { response: { statusCode: answer.status, headers: answer.headers, body: Readable.from([Buffer.from(answer.body, 'utf8')]) } };
+      // Lower-case names, as node:http hands them to the SDK: its error path reads
+      // x-amzn-requestid by exact key, so mixed case would lose $metadata.requestId.
+      const headers = Object.fromEntries(Object.entries(answer.headers).map(([name, value]) => [name.toLowerCase(), value]));
+      return { response: { statusCode: answer.status, headers, body: Readable.from([Buffer.from(answer.body, 'utf8')]) } };
     },
     updateHttpClientConfig(): void {},
     httpHandlerConfigs: () => ({}),

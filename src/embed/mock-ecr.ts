@@ -22,7 +22,7 @@ export interface EcrMock {
 }
 
 type Command = new (input: never) => unknown;
-type Send = (this: sdk.ECRClient, command: unknown) => Promise<unknown>;
+type Send = (this: sdk.ECRClient, command: unknown, ...optionsAndCallback: unknown[]) => Promise<unknown>;
 
 /** The SDK's command class for each operation of Berth's model: all of them, none listed by hand. */
 function commandClasses(): Array<[string, Command]> {
@@ -76,10 +76,11 @@ export async function mockEcr(options: MockEcrOptions = {}): Promise<EcrMock> {
   // One fake on the stubbed send (rather than one `.on()` per command, which costs ~0.5 ms
   // each): it sees the command itself, so any of the model's operations is answered.
   const known = new Set<unknown>(commandClasses().map(([, command]) => command));
-  const answer = async function (this: sdk.ECRClient, command: { constructor: unknown }): Promise<unknown> {
+  // The caller's options (abortSignal) and callback go along, as the real send takes them.
+  const answer = async function (this: sdk.ECRClient, command: { constructor: unknown }, ...optionsAndCallback: unknown[]): Promise<unknown> {
     if (!known.has(command.constructor)) throw new Error(`Berth's mockEcr does not know ${String((command.constructor as { name?: string }).name)}`);
     const client = await innerClientFor(this);
-    return realSend.call(client, command);
+    return realSend.call(client, command, ...optionsAndCallback);
   };
   mock.send.callsFake(answer as unknown as Parameters<typeof mock.send.callsFake>[0]);
 
