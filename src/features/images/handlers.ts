@@ -22,6 +22,10 @@ const DEFAULT_REFERRERS_PAGE_SIZE = 50;
 /** How many records one store read fetches while filling a filtered page. */
 const SCAN_CHUNK = 200;
 
+/** The characters ECR accepts in a tag it stores. */
+const IMAGE_TAG_FORM = '[a-zA-Z0-9-_.]+';
+const IMAGE_TAG = /^[a-zA-Z0-9_.-]+$/;
+
 /** The digest form ECR's ImageFailure quotes (InvalidImageDigest). */
 const IMAGE_DIGEST = /^[a-zA-Z0-9-_+.]+:[a-fA-F0-9]+$/;
 
@@ -184,6 +188,10 @@ export function imageHandlers(
   return {
     async PutImage(context, input) {
       const scope = targetScope(context, input.registryId);
+      // The model leaves tags free-form (1-300 characters); ECR checks their characters itself.
+      if (input.imageTag !== undefined && !IMAGE_TAG.test(input.imageTag)) {
+        throw invalidParameterAt('imageTag', `must satisfy regular expression '${IMAGE_TAG_FORM}'`);
+      }
       const bytes = Buffer.from(input.imageManifest, 'utf8');
       const { image } = await pushImage(
         deps,

@@ -168,6 +168,15 @@ test('a manifest that is not JSON is InvalidParameterException', async () => {
   expect(error.message).toMatch(/^Invalid parameter at 'imageManifest' failed to satisfy constraint: /);
 });
 
+test('a tag with characters ECR does not store is InvalidParameterException, and nothing is stored', async () => {
+  const image = await buildImage(server, 'app', { seed: 'bad-tag', layerCount: 1 });
+  const error = await failure(client.send(new PutImageCommand({ repositoryName: 'app', imageManifest: image.manifest, imageTag: 'bad tag!' })));
+  expect(error).toBeInstanceOf(InvalidParameterException);
+  expect(error.message).toBe("Invalid parameter at 'imageTag' failed to satisfy constraint: 'must satisfy regular expression '[a-zA-Z0-9-_.]+''");
+  const listed = await client.send(new DescribeImagesCommand({ repositoryName: 'app', imageIds: [{ imageDigest: sha256(image.manifest) }] })).catch((e: Error) => e);
+  expect(listed).toBeInstanceOf(Error);
+});
+
 test('a missing repository is RepositoryNotFoundException', async () => {
   const image = await buildImage(server, 'app', { seed: 'nowhere' });
   const error = await failure(client.send(new PutImageCommand({ repositoryName: 'missing', imageManifest: image.manifest, imageTag: 'x' })));
