@@ -1,3 +1,5 @@
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import type { OperationName } from './generated/operations.js';
 import type { MemberType, ServiceModel, StructureShape } from './model.js';
@@ -238,6 +240,49 @@ export interface InputValidator {
  */
 const validatorsByModel = new WeakMap<ServiceModel, InputValidator>();
 
+/**
+ * Patterns compile without the u flag: some AWS patterns escape characters that u forbids.
+ * verbose: errors carry the schema that failed, so a list member's constraints can be listed.
+ * validateSchema off: the schemas are generated from the model, and checking them against
+ * JSON Schema's meta-schema took most of the start-up time.
+ */
+export const AJV_OPTIONS = {
+  allErrors: true,
+  verbose: true,
+  strict: false,
+  unicodeRegExp: false,
+  validateFormats: false,
+  validateSchema: false,
+} as const;
+
+/** Where an operation's input schema is in modelSchema(). */
+export const operationSchemaRef = (model: ServiceModel, operation: OperationName): string =>
+  `ecr#/$defs/${model.operations[operation].input}`;
+
+/**
+ * The validators `npm run build` compiled ahead of time (scripts/build-validators.mjs writes
+ * them beside this module in dist/): compiling the first one at run time costs ~20 ms, most of
+ * an in-process start. Absent when running from the sources (tests): then ajv compiles.
+ */
+function loadPrecompiledValidators(): Partial<Record<OperationName, ValidateFunction>> | undefined {
+  try {
+    const require = createRequire(import.meta.url);
+    return require(fileURLToPath(new URL('./generated/validators.cjs', import.meta.url))) as Partial<Record<OperationName, ValidateFunction>>;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Loaded with this module, so its cost falls on import, not on starting an engine. */
+const PRECOMPILED = loadPrecompiledValidators();
+
+/** Every structure of the model as JSON Schema, under `ecr#/$defs/<name>`. */
+export function modelSchema(model: ServiceModel): JsonSchema {
+  const defs: Record<string, JsonSchema> = {};
+  for (const [name, shape] of Object.entries(model.structures)) defs[name] = structureSchema(shape, model.enums);
+  return { $id: 'ecr', $defs: defs };
+}
+
 export function createInputValidator(model: ServiceModel): InputValidator {
   let validator = validatorsByModel.get(model);
   if (!validator) {
@@ -248,14 +293,8 @@ export function createInputValidator(model: ServiceModel): InputValidator {
 }
 
 function buildInputValidator(model: ServiceModel): InputValidator {
-  // Patterns compile without the u flag: some AWS patterns escape characters that u forbids.
-  // verbose: errors carry the schema that failed, so a list member's constraints can be listed.
-  // validateSchema off: the schemas are generated from the model, and checking them against
-  // JSON Schema's meta-schema took most of the start-up time.
-  const ajv = new Ajv({ allErrors: true, verbose: true, strict: false, unicodeRegExp: false, validateFormats: false, validateSchema: false });
-  const defs: Record<string, JsonSchema> = {};
-  for (const [name, shape] of Object.entries(model.structures)) defs[name] = structureSchema(shape, model.enums);
-  ajv.addSchema({ $id: 'ecr', $defs: defs });
+  let ajv: Ajv | undefined;
+  const precompiled = PRECOMPILED;
   const compiled = new Map<OperationName, ValidateFunction>();
   // Operations whose modeled errors have InvalidParameterException but not ValidationException.
   const legacyOperations = new Set(
@@ -268,7 +307,14 @@ function buildInputValidator(model: ServiceModel): InputValidator {
   const validatorFor = (operation: OperationName): ValidateFunction => {
     let validate = compiled.get(operation);
     if (!validate) {
-      validate = ajv.compile({ $ref: `ecr#/$defs/${model.operations[operation].input}` });
+      validate = precompiled?.[operation];
+      if (!validate) {
+        if (!ajv) {
+          ajv = new Ajv(AJV_OPTIONS);
+          ajv.addSchema(modelSchema(model));
+        }
+        validate = ajv.compile({ $ref: operationSchemaRef(model, operation) });
+      }
       compiled.set(operation, validate);
     }
     return validate;
