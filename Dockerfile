@@ -1,7 +1,7 @@
 # Berth: a local Amazon ECR. Build: docker build -t berth .
 # Run:   docker run -p 5080:5080 -v berth-data:/data berth
 
-# ---- build: compile TypeScript to dist/ with the dev dependencies ----
+# ---- build: compile TypeScript (and the validators) to dist/ with the dev dependencies ----
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -9,6 +9,9 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+# The build compiles the validators ahead of time (from the model) and bundles the CommonJS entry.
+COPY api-models ./api-models
+COPY scripts/build-validators.mjs scripts/build-cjs.mjs ./scripts/
 RUN npm run build
 
 # ---- runtime: production dependencies, compiled code and the service model only ----
