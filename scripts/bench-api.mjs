@@ -9,16 +9,14 @@
 // as PASS/MISS; the process exits non-zero only when the benchmark itself broke.
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync, statSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { call as httpCall, freePort, HOST } from './lib/http.mjs';
 import autocannon from 'autocannon';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const HOST = '127.0.0.1';
 
 const { values: args } = parseArgs({
   options: {
@@ -83,31 +81,10 @@ function ensureBuilt() {
 
 // ---------------------------------------------------------------------------------- server
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, HOST, () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
-/** One HTTP exchange on a fresh connection; resolves { status, body } or rejects. */
-function call(port, { method = 'POST', path = '/', headers = {}, body } = {}) {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: HOST, port, method, path, headers, agent: false, timeout: 5000 }, (res) => {
-      const chunks = [];
-      res.on('data', (chunk) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
-    req.on('timeout', () => req.destroy(new Error('request timed out')));
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+
+/** bench-api's exchanges are POSTs unless they say otherwise, with a 5 s timeout. */
+const call = (port, options = {}) => httpCall(port, { method: 'POST', timeoutMs: 5000, ...options });
 
 const ecrCall = (port, operation, input) => {
   const body = JSON.stringify(input);

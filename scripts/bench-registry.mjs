@@ -21,15 +21,13 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes, randomFillSync } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
-import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { call, freePort, HOST } from './lib/http.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const HOST = '127.0.0.1';
 const MiB = 1024 * 1024;
 const CHUNK_BYTES = 16 * MiB;
 const BIG_IMAGE_LAYERS = 4;
@@ -112,31 +110,7 @@ function removeWork() {
 
 // ----------------------------------------------------------------------------------- servers
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, HOST, () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
-/** One small HTTP exchange; resolves { status, headers, body }. */
-function call(port, { method = 'GET', path = '/', headers = {}, body } = {}) {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: HOST, port, method, path, headers, agent: false, timeout: 10_000 }, (res) => {
-      const chunks = [];
-      res.on('data', (chunk) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
-    req.on('timeout', () => req.destroy(new Error('request timed out')));
-    req.on('error', reject);
-    req.end(body);
-  });
-}
 
 /** Starts a long-running server process and waits until `ready(port)` holds. */
 async function startProcess(label, command, commandArgs, { port, env, ready }) {
