@@ -48,6 +48,18 @@ export interface RegistryOptions extends RegistryDeps {
 export const isRegistryPath = (url: string | undefined): boolean =>
   url !== undefined && (url === '/v2' || url.startsWith('/v2/') || url.startsWith('/v2?') || url.startsWith(DOWNLOAD_PATH_PREFIX));
 
+/**
+ * A path segment, percent-decoded; a malformed escape ("%zz", a cut UTF-8 sequence) is kept as
+ * sent, so the name or reference grammar refuses it with the route's own 4xx.
+ */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
 const isClientGone = (error: unknown): boolean => {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   return code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'EPIPE' || code === 'ECONNABORTED';
@@ -96,13 +108,13 @@ export function createRegistry(options: RegistryOptions) {
     for (const route of ROUTES) {
       const match = route.pattern.exec(path);
       if (!match) continue;
-      const name = decodeURIComponent(match[1]);
+      const name = decodeSegment(match[1]);
       if (!REPOSITORY_NAME.test(name) || name.length < 2 || name.length > 256) {
         throw registryError('NAME_INVALID', `invalid repository name '${name}'`);
       }
       const handler = route.methods[req.method ?? 'GET'];
       if (!handler) throw registryError('UNSUPPORTED', `${req.method} is not supported on ${path}`);
-      await handler(deps, { req, res, scope: auth.scope, name, url, param: decodeURIComponent(match[2]) });
+      await handler(deps, { req, res, scope: auth.scope, name, url, param: decodeSegment(match[2]) });
       return;
     }
     throw registryError('UNSUPPORTED', `no route for ${req.method} ${path}`, { status: 404 });
