@@ -1,4 +1,4 @@
-import { MANIFEST_TYPES } from '../features/images/manifest.js';
+import { MEDIA_TYPES } from '../features/images/media-types.js';
 import { isDigest } from '../lib/digest.js';
 import { referrersPrefix } from '../store/keys.js';
 import type { RegistryHandler } from './context.js';
@@ -24,7 +24,7 @@ export const listReferrers: RegistryHandler = async ({ store }, { res, scope, na
   sendJson(
     res,
     200,
-    { schemaVersion: 2, mediaType: MANIFEST_TYPES.ociIndex, manifests },
-    { 'Content-Type': MANIFEST_TYPES.ociIndex, ...(artifactType !== null ? { 'OCI-Filters-Applied': 'artifactType' } : {}) },
+    { schemaVersion: 2, mediaType: MEDIA_TYPES.ociIndex, manifests },
+    { 'Content-Type': MEDIA_TYPES.ociIndex, ...(artifactType !== null ? { 'OCI-Filters-Applied': 'artifactType' } : {}) },
   );
 };

@@ -1,4 +1,5 @@
 import { createHash, generateKeyPairSync, sign, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { MEDIA_TYPES, SCHEMA1_TYPES, bareMediaType } from './media-types.js';
 
 // ECR's manifest conversion on pull by tag (user guide, "Container image manifest format
 // support"): the stored manifest is served when the client accepts its type; otherwise ECR
@@ -10,25 +11,7 @@ import { createHash, generateKeyPairSync, sign, type JsonWebKey, type KeyObject 
 // image manifests only: manifest lists and OCI indexes are never translated. Pulls by digest
 // are never translated either; callers express that by not negotiating at all.
 
-export const MEDIA_TYPES = {
-  dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
-  dockerManifestList: 'application/vnd.docker.distribution.manifest.list.v2+json',
-  dockerSchema1: 'application/vnd.docker.distribution.manifest.v1+json',
-  dockerSchema1Signed: 'application/vnd.docker.distribution.manifest.v1+prettyjws',
-  ociManifest: 'application/vnd.oci.image.manifest.v1+json',
-  ociIndex: 'application/vnd.oci.image.index.v1+json',
-  dockerConfig: 'application/vnd.docker.container.image.v1+json',
-  ociConfig: 'application/vnd.oci.image.config.v1+json',
-  dockerLayer: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
-  dockerLayerUncompressed: 'application/vnd.docker.image.rootfs.diff.tar',
-  dockerForeignLayer: 'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip',
-  dockerForeignLayerUncompressed: 'application/vnd.docker.image.rootfs.foreign.diff.tar',
-  ociLayer: 'application/vnd.oci.image.layer.v1.tar+gzip',
-  ociLayerUncompressed: 'application/vnd.oci.image.layer.v1.tar',
-  ociLayerZstd: 'application/vnd.oci.image.layer.v1.tar+zstd',
-  ociNondistributableLayer: 'application/vnd.oci.image.layer.nondistributable.v1.tar+gzip',
-  ociNondistributableLayerUncompressed: 'application/vnd.oci.image.layer.nondistributable.v1.tar',
-} as const;
+export { MEDIA_TYPES } from './media-types.js';
 
 export interface ManifestBytes {
   mediaType: string;
@@ -66,7 +49,6 @@ const LAYER_PAIRS: ReadonlyArray<readonly [docker: string, oci: string]> = [
 const OCI_LAYER_FOR = new Map<string, string>(LAYER_PAIRS.map(([docker, oci]) => [docker, oci]));
 const DOCKER_LAYER_FOR = new Map<string, string>(LAYER_PAIRS.map(([docker, oci]) => [oci, docker]));
 
-const SCHEMA1_TYPES: readonly string[] = [MEDIA_TYPES.dockerSchema1, MEDIA_TYPES.dockerSchema1Signed];
 
 // ---------------------------------------------------------------------------------------
 // Accept
@@ -106,7 +88,6 @@ export function parseAccept(values: string | string[] | undefined): string[] {
     .map(([type]) => type);
 }
 
-const bare = (mediaType: string): string => mediaType.split(';')[0].trim().toLowerCase();
 
 /** Whether the list names `mediaType` itself, or a wildcard covering it. */
 function covers(accepted: readonly string[], mediaType: string): boolean {
@@ -134,9 +115,9 @@ export async function negotiateManifest(
   readBlob: ReadBlob,
   pull?: PullReference,
 ): Promise<ManifestBytes | undefined> {
-  const storedType = bare(stored.mediaType);
+  const storedType = bareMediaType(stored.mediaType);
   // Tolerate lists that did not come through parseAccept (e.g. raw acceptedMediaTypes).
-  const accepted = acceptedTypes.map(bare);
+  const accepted = acceptedTypes.map(bareMediaType);
   if (accepted.length === 0 || covers(accepted, storedType)) return stored;
 
   const acceptsSchema1 = SCHEMA1_TYPES.some((type) => accepted.includes(type));
@@ -175,7 +156,7 @@ export async function negotiateManifest(
  */
 export function manifestDigest(manifest: ManifestBytes): string {
   const sha256 = (bytes: Buffer): string => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-  if (bare(manifest.mediaType) !== MEDIA_TYPES.dockerSchema1Signed) return sha256(manifest.bytes);
+  if (bareMediaType(manifest.mediaType) !== MEDIA_TYPES.dockerSchema1Signed) return sha256(manifest.bytes);
   const signatures = parseObject(manifest.bytes)?.signatures;
   const first = Array.isArray(signatures) ? signatures[0] : undefined;
   const protectedHeader = isObject(first) && typeof first.protected === 'string' ? first.protected : undefined;

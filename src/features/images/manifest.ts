@@ -1,21 +1,9 @@
 import { parseDigest } from '../../lib/digest.js';
+import { INDEX_TYPES, MANIFEST_MEDIA_TYPES, MEDIA_TYPES, SCHEMA1_TYPES, bareMediaType } from './media-types.js';
 
 // What a pushed manifest says about itself: the media type it is stored under and the blobs,
 // manifests and subject it references. Checks here are what a registry must refuse; ECR's
 // own rules (tags, repository, references present) are in images.ts.
-
-export const MANIFEST_TYPES = {
-  dockerSchema1: 'application/vnd.docker.distribution.manifest.v1+json',
-  dockerSchema1Signed: 'application/vnd.docker.distribution.manifest.v1+prettyjws',
-  dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
-  dockerManifestList: 'application/vnd.docker.distribution.manifest.list.v2+json',
-  ociManifest: 'application/vnd.oci.image.manifest.v1+json',
-  ociIndex: 'application/vnd.oci.image.index.v1+json',
-} as const;
-
-const KNOWN_TYPES: readonly string[] = Object.values(MANIFEST_TYPES);
-const INDEX_TYPES: readonly string[] = [MANIFEST_TYPES.dockerManifestList, MANIFEST_TYPES.ociIndex];
-const SCHEMA1_TYPES: readonly string[] = [MANIFEST_TYPES.dockerSchema1, MANIFEST_TYPES.dockerSchema1Signed];
 
 /** ECR's imageManifest limit (4,194,304 characters); the registry applies it to bytes. */
 export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
@@ -50,9 +38,6 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
 const isStringMap = (value: unknown): value is Record<string, string> =>
   isObject(value) && Object.values(value).every((entry) => typeof entry === 'string');
 
-/** A media type's bare form: "Application/JSON; charset=utf-8" -> "application/json". */
-export const bareMediaType = (value: string | undefined): string | undefined =>
-  value?.split(';')[0].trim().toLowerCase() || undefined;
 
 function descriptor(value: unknown, where: string): Descriptor {
   if (!isObject(value)) throw new InvalidManifest(`${where} is not a descriptor`);
@@ -78,18 +63,18 @@ function descriptors(value: unknown, where: string): Descriptor[] {
 /** The media type the manifest is stored under: the declared Content-Type, else its own field, else inferred. */
 function mediaTypeOf(document: Record<string, unknown>, declared: string | undefined): string {
   const field = typeof document.mediaType === 'string' ? document.mediaType : undefined;
-  if (declared && KNOWN_TYPES.includes(declared)) {
-    if (field !== undefined && field !== declared && !(SCHEMA1_TYPES.includes(declared) && field === undefined)) {
+  if (declared && MANIFEST_MEDIA_TYPES.includes(declared)) {
+    if (field !== undefined && field !== declared) {
       throw new InvalidManifest(`mediaType '${field}' does not match the declared type '${declared}'`);
     }
     return declared;
   }
   if (field !== undefined) {
-    if (!KNOWN_TYPES.includes(field)) throw new InvalidManifest(`unsupported manifest media type '${field}'`);
+    if (!MANIFEST_MEDIA_TYPES.includes(field)) throw new InvalidManifest(`unsupported manifest media type '${field}'`);
     return field;
   }
-  if (document.schemaVersion === 1) return 'signatures' in document ? MANIFEST_TYPES.dockerSchema1Signed : MANIFEST_TYPES.dockerSchema1;
-  return Array.isArray(document.manifests) ? MANIFEST_TYPES.ociIndex : MANIFEST_TYPES.ociManifest;
+  if (document.schemaVersion === 1) return 'signatures' in document ? MEDIA_TYPES.dockerSchema1Signed : MEDIA_TYPES.dockerSchema1;
+  return Array.isArray(document.manifests) ? MEDIA_TYPES.ociIndex : MEDIA_TYPES.ociManifest;
 }
 
 /**
@@ -104,7 +89,7 @@ export function parseManifest(bytes: Buffer, declared?: string): ParsedManifest 
     throw new InvalidManifest('manifest is not valid JSON');
   }
   if (!isObject(document)) throw new InvalidManifest('manifest is not a JSON object');
-  const mediaType = mediaTypeOf(document, bareMediaType(declared));
+  const mediaType = mediaTypeOf(document, declared === undefined ? undefined : bareMediaType(declared) || undefined);
 
   if (SCHEMA1_TYPES.includes(mediaType)) {
     if (document.schemaVersion !== 1) throw new InvalidManifest('schema 1 manifest must have schemaVersion 1');
