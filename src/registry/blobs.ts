@@ -9,7 +9,7 @@ import type { Store } from '../store/store.js';
 import type { RegistryHandler } from './context.js';
 import { registryError } from './errors.js';
 import { API_VERSION_HEADER, parseRange, sendEmpty } from './http.js';
-import { requireRepositoryOci } from './repository.js';
+import { requireRepository } from '../features/repositories/lookup.js';
 
 /** The bytes to serve and their size. */
 interface BlobSource {
@@ -73,7 +73,7 @@ export async function serveBlob(req: IncomingMessage, res: ServerResponse, diges
 
 /** GET/HEAD /v2/<name>/blobs/<digest>. */
 export const getBlob: RegistryHandler = async ({ store }, { req, res, scope, name, param: digest }) => {
-  await requireRepositoryOci(store, scope, name);
+  await requireRepository(store, scope, name);
   if (!isDigest(digest)) throw registryError('DIGEST_INVALID', `invalid digest '${digest}'`);
   const blob = await findBlob(store, scope, name, digest);
   if (!blob) throw registryError('BLOB_UNKNOWN', `blob ${digest} is unknown to repository '${name}'`);
@@ -94,7 +94,7 @@ export async function serveDownload(
 
 /** DELETE /v2/<name>/blobs/<digest>: unlinks the blob from the repository; the collector frees the bytes. */
 export const deleteBlob: RegistryHandler = async ({ store }, { res, scope, name, param: digest }) => {
-  await requireRepositoryOci(store, scope, name);
+  await requireRepository(store, scope, name);
   if (!isDigest(digest)) throw registryError('DIGEST_INVALID', `invalid digest '${digest}'`);
   if (!(await linkedBlob(store, scope, name, digest))) throw registryError('BLOB_UNKNOWN', `blob ${digest} is unknown to repository '${name}'`);
   await store.write((batch) => batch.del('blobLinks', blobLinkKey(scope, name, digest)));

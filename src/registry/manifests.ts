@@ -7,7 +7,7 @@ import { AwsError } from '../model/errors.js';
 import type { RegistryHandler } from './context.js';
 import { fromEcrError, registryError } from './errors.js';
 import { API_VERSION_HEADER, readBody, sendEmpty } from './http.js';
-import { requireRepositoryOci } from './repository.js';
+import { requireRepository } from '../features/repositories/lookup.js';
 
 /** OCI's tag grammar, with ECR's longer limit (tags up to 300 characters). */
 const TAG = /^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,299}$/;
@@ -34,7 +34,7 @@ function asRegistryError(error: unknown): unknown {
  */
 export const getManifest: RegistryHandler = async (deps, { req, res, scope, name, param }) => {
   const { store } = deps;
-  await requireRepositoryOci(store, scope, name);
+  await requireRepository(store, scope, name);
   const reference = parseReference(param);
   const image = await resolveImage(store, scope, name, reference);
   const stored = image && (await readManifest(store, scope, name, image.digest));
@@ -42,7 +42,7 @@ export const getManifest: RegistryHandler = async (deps, { req, res, scope, name
     const conversion = reference.digest ? await readConversion(store, scope, name, reference.digest) : undefined;
     if (!conversion) throw manifestUnknown();
     sendManifest(req, res, conversion.mediaType, conversion.bytes, reference.digest!);
-    if (req.method === 'GET') await recordPull(deps, scope, name, conversion.image.digest);
+    if (req.method === 'GET') await recordPull(deps, scope, name, conversion.image);
     return;
   }
 
@@ -62,7 +62,7 @@ export const getManifest: RegistryHandler = async (deps, { req, res, scope, name
     }
   }
   sendManifest(req, res, served.mediaType, served.bytes, digest);
-  if (req.method === 'GET') await recordPull(deps, scope, name, image.digest);
+  if (req.method === 'GET') await recordPull(deps, scope, name, image);
 };
 
 function sendManifest(req: IncomingMessage, res: ServerResponse, mediaType: string, bytes: Buffer, digest: string): void {
@@ -78,7 +78,7 @@ function sendManifest(req: IncomingMessage, res: ServerResponse, mediaType: stri
 
 /** PUT /v2/<name>/manifests/<reference>: through the same manifest service as PutImage. */
 export const putManifest: RegistryHandler = async (deps, { req, res, scope, name, param }) => {
-  await requireRepositoryOci(deps.store, scope, name);
+  await requireRepository(deps.store, scope, name);
   const reference = parseReference(param);
   const bytes = await readBody(req, MAX_MANIFEST_BYTES, () =>
     registryError('MANIFEST_INVALID', `manifest exceeds the ${MAX_MANIFEST_BYTES}-byte limit`, { status: 413 }),
@@ -103,7 +103,7 @@ export const putManifest: RegistryHandler = async (deps, { req, res, scope, name
 
 /** DELETE /v2/<name>/manifests/<reference>: ECR's delete (by tag: untag; last tag: the image). */
 export const deleteManifest: RegistryHandler = async ({ store }, { res, scope, name, param }) => {
-  await requireRepositoryOci(store, scope, name);
+  await requireRepository(store, scope, name);
   const outcome = await deleteImage(store, scope, name, parseReference(param));
   if ('failure' in outcome) {
     if (outcome.failure === 'ImageReferencedByManifestList') throw registryError('DENIED', outcome.reason);

@@ -4,11 +4,11 @@ import { referrersPrefix } from '../store/keys.js';
 import type { RegistryHandler } from './context.js';
 import { registryError } from './errors.js';
 import { sendJson } from './http.js';
-import { requireRepositoryOci } from './repository.js';
+import { requireRepository } from '../features/repositories/lookup.js';
 
 /** GET /v2/<name>/referrers/<digest>?artifactType=: an OCI index of the manifests whose subject is the digest. */
 export const listReferrers: RegistryHandler = async ({ store }, { res, scope, name, url, param: subject }) => {
-  await requireRepositoryOci(store, scope, name);
+  await requireRepository(store, scope, name);
   if (!isDigest(subject)) throw registryError('DIGEST_INVALID', `invalid digest '${subject}'`);
   const artifactType = url.searchParams.get('artifactType');
   const prefix = referrersPrefix(scope, name, subject);

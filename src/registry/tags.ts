@@ -2,14 +2,14 @@ import { repositoryEntriesPrefix, tagKey } from '../store/keys.js';
 import type { RegistryHandler } from './context.js';
 import { registryError } from './errors.js';
 import { sendJson } from './http.js';
-import { requireRepositoryOci } from './repository.js';
+import { requireRepository } from '../features/repositories/lookup.js';
 
 /** A page with no `n` has at most this many tags (and a Link to the next page). */
 const DEFAULT_PAGE = 1000;
 
 /** GET /v2/<name>/tags/list?n=&last=: tags in lexical order, paged with a Link header. */
 export const listTags: RegistryHandler = async ({ store }, { res, scope, name, url }) => {
-  await requireRepositoryOci(store, scope, name);
+  await requireRepository(store, scope, name);
   const nParam = url.searchParams.get('n');
   const last = url.searchParams.get('last') ?? undefined;
   const n = nParam === null ? DEFAULT_PAGE : Number(nParam);

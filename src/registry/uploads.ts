@@ -11,11 +11,12 @@ import {
 } from '../features/layers/uploads.js';
 import { isDigest } from '../lib/digest.js';
 import type { Scope } from '../lib/scope.js';
-import type { UploadRecord } from '../store/records.js';
+import { repositoryKey } from '../store/keys.js';
+import type { RepositoryRecord, UploadRecord } from '../store/records.js';
 import type { RegistryDeps, RegistryHandler, RegistryRequest } from './context.js';
 import { registryError } from './errors.js';
 import { parseContentRange, sendEmpty } from './http.js';
-import { requireRepositoryOci } from './repository.js';
+import { requireRepository } from '../features/repositories/lookup.js';
 
 const uploadLocation = (name: string, id: string) => `/v2/${name}/blobs/uploads/${id}`;
 const blobLocation = (name: string, digest: string) => `/v2/${name}/blobs/${digest}`;
@@ -49,23 +50,12 @@ async function finish(deps: RegistryDeps, { res, name }: RegistryRequest, id: st
 }
 
 /** Mounts when ECR would: BLOB_MOUNTING enabled, the source holds the blob, same encryption. */
-async function tryMount(deps: RegistryDeps, { scope, name }: RegistryRequest, digest: string, from: string): Promise<boolean> {
-  if ((await readAccountSetting(deps.store, scope, 'BLOB_MOUNTING')) !== 'ENABLED') return false;
+async function tryMount(deps: RegistryDeps, { scope, name }: RegistryRequest, target: RepositoryRecord, digest: string, from: string): Promise<boolean> {
   if (!isDigest(digest) || from === name) return false;
-  const [target, source] = await Promise.all([
-    requireRepositoryOci(deps.store, scope, name),
-    findRepository(deps, scope, from),
-  ]);
+  if ((await readAccountSetting(deps.store, scope, 'BLOB_MOUNTING')) !== 'ENABLED') return false;
+  const source = await deps.store.tables.repositories.get(repositoryKey(scope, from));
   if (!source || JSON.stringify(source.encryption) !== JSON.stringify(target.encryption)) return false;
   return (await mountBlob(deps, scope, name, from, digest)) !== undefined;
-}
-
-async function findRepository(deps: RegistryDeps, scope: Scope, name: string) {
-  try {
-    return await requireRepositoryOci(deps.store, scope, name);
-  } catch {
-    return undefined;
-  }
 }
 
 /** A chunk with a Content-Range must start where the session ends: 416 with the session's Range otherwise. */
@@ -84,10 +74,10 @@ async function checkChunkOrder(deps: RegistryDeps, { req, name }: RegistryReques
 /** POST /v2/<name>/blobs/uploads/: mount, monolithic upload (?digest=) or a new session. */
 export const startBlobUpload: RegistryHandler = async (deps, request) => {
   const { req, res, scope, name, url } = request;
-  await requireRepositoryOci(deps.store, scope, name);
+  const repository = await requireRepository(deps.store, scope, name);
   const mount = url.searchParams.get('mount');
   const from = url.searchParams.get('from');
-  if (mount && from && (await tryMount(deps, request, mount, from))) {
+  if (mount && from && (await tryMount(deps, request, repository, mount, from))) {
     sendEmpty(res, 201, { Location: blobLocation(name, mount), 'Docker-Content-Digest': mount });
     return;
   }
@@ -105,7 +95,7 @@ export const startBlobUpload: RegistryHandler = async (deps, request) => {
 /** PATCH /v2/<name>/blobs/uploads/<id>: the next chunk, in order. */
 export const patchBlobUpload: RegistryHandler = async (deps, request) => {
   const { req, res, scope, name, param: id } = request;
-  await requireRepositoryOci(deps.store, scope, name);
+  await requireRepository(deps.store, scope, name);
   await requireUpload(deps, scope, name, id);
   await checkChunkOrder(deps, request, id);
   const size = await appendToUpload(deps.store, id, req);
@@ -115,7 +105,7 @@ export const patchBlobUpload: RegistryHandler = async (deps, request) => {
 /** PUT /v2/<name>/blobs/uploads/<id>?digest=: the last chunk (optional), then verify and commit. */
 export const finishBlobUpload: RegistryHandler = async (deps, request) => {
   const { req, scope, name, url, param: id } = request;
-  await requireRepositoryOci(deps.store, scope, name);
+  await requireRepository(deps.store, scope, name);
   const record = await requireUpload(deps, scope, name, id);
   const digest = requireDigest(url);
   if (hasBody(req)) {
@@ -127,7 +117,7 @@ export const finishBlobUpload: RegistryHandler = async (deps, request) => {
 
 /** GET /v2/<name>/blobs/uploads/<id>: how much the session holds. */
 export const blobUploadStatus: RegistryHandler = async (deps, { res, scope, name, param: id }) => {
-  await requireRepositoryOci(deps.store, scope, name);
+  await requireRepository(deps.store, scope, name);
   await requireUpload(deps, scope, name, id);
   const size = await uploadSize(deps.store, id);
   sendEmpty(res, 204, { Location: uploadLocation(name, id), Range: receivedRange(size), 'Docker-Upload-UUID': id });
@@ -135,7 +125,7 @@ export const blobUploadStatus: RegistryHandler = async (deps, { res, scope, name
 
 /** DELETE /v2/<name>/blobs/uploads/<id>: cancels the session. */
 export const cancelBlobUpload: RegistryHandler = async (deps, { res, scope, name, param: id }) => {
-  await requireRepositoryOci(deps.store, scope, name);
+  await requireRepository(deps.store, scope, name);
   await requireUpload(deps, scope, name, id);
   await cancelUpload(deps.store, id);
   sendEmpty(res, 204);

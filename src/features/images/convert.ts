@@ -1,4 +1,5 @@
 import { createHash, generateKeyPairSync, sign, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { sha256Digest } from '../../lib/digest.js';
 import { MEDIA_TYPES, SCHEMA1_TYPES, bareMediaType } from './media-types.js';
 
 // ECR's manifest conversion on pull by tag (user guide, "Container image manifest format
@@ -155,17 +156,16 @@ export async function negotiateManifest(
  * on every pull does not change it; for everything else it is the digest of the bytes.
  */
 export function manifestDigest(manifest: ManifestBytes): string {
-  const sha256 = (bytes: Buffer): string => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-  if (bareMediaType(manifest.mediaType) !== MEDIA_TYPES.dockerSchema1Signed) return sha256(manifest.bytes);
+  if (bareMediaType(manifest.mediaType) !== MEDIA_TYPES.dockerSchema1Signed) return sha256Digest(manifest.bytes);
   const signatures = parseObject(manifest.bytes)?.signatures;
   const first = Array.isArray(signatures) ? signatures[0] : undefined;
   const protectedHeader = isObject(first) && typeof first.protected === 'string' ? first.protected : undefined;
   const format = protectedHeader ? parseObject(Buffer.from(protectedHeader, 'base64url')) : undefined;
   const { formatLength, formatTail } = format ?? {};
   if (typeof formatLength !== 'number' || typeof formatTail !== 'string' || formatLength > manifest.bytes.length) {
-    return sha256(manifest.bytes);
+    return sha256Digest(manifest.bytes);
   }
-  return sha256(Buffer.concat([manifest.bytes.subarray(0, formatLength), Buffer.from(formatTail, 'base64url')]));
+  return sha256Digest(Buffer.concat([manifest.bytes.subarray(0, formatLength), Buffer.from(formatTail, 'base64url')]));
 }
 
 // ---------------------------------------------------------------------------------------

@@ -153,7 +153,7 @@ export function imageHandlers(
     repositoryName: string,
     imageId: ImageIdentifier,
     accepted: string[],
-  ): Promise<{ image: Image; digest: string } | { failure: ImageFailure }> {
+  ): Promise<{ image: Image; record: ImageRecord } | { failure: ImageFailure }> {
     const invalid = malformed(imageId);
     if (invalid) return { failure: failureOf(imageId, invalid) };
     const record = await resolveImage(store, scope, repositoryName, reference(imageId));
@@ -174,7 +174,7 @@ export function imageHandlers(
     const converted = served.bytes !== bytes;
     const digest = converted ? manifestDigest(served) : record.digest;
     return {
-      digest: record.digest,
+      record,
       image: {
         registryId: scope.accountId,
         repositoryName,
@@ -217,18 +217,18 @@ export function imageHandlers(
       const accepted = parseAccept(input.acceptedMediaTypes);
       const images: Image[] = [];
       const failures: ImageFailure[] = [];
-      const pulled = new Set<string>();
+      const pulled = new Map<string, ImageRecord>();
       for (const imageId of distinctIds(input.imageIds)) {
         const answer = await getImage(scope, input.repositoryName, imageId, accepted);
         if ('failure' in answer) {
           failures.push(answer.failure);
         } else {
           images.push(answer.image);
-          pulled.add(answer.digest);
+          pulled.set(answer.record.digest, answer.record);
         }
       }
       // BatchGetImage is how ECR's own clients pull a manifest: it counts as a pull.
-      for (const digest of pulled) await recordPull(deps, scope, input.repositoryName, digest);
+      for (const record of pulled.values()) await recordPull(deps, scope, input.repositoryName, record);
       return { images, failures };
     },
 

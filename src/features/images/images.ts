@@ -124,25 +124,23 @@ export async function pushImage(
   options: PushOptions,
 ): Promise<PushResult> {
   const { store, clock } = deps;
-  // A missing repository is reported before anything about the manifest, as ECR does.
-  await requireRepository(store, scope, repositoryName);
-  let manifest: ParsedManifest;
-  try {
-    manifest = parseManifest(request.bytes, request.declaredType);
-  } catch (error) {
-    if (error instanceof InvalidManifest) throw invalidParameterAt('imageManifest', error.message);
-    throw error;
-  }
-  const digest = digestLike(request.expectedDigest ?? 'sha256:', request.bytes);
-  if (request.expectedDigest !== undefined && request.expectedDigest !== digest) {
-    throw ecrError(
-      'ImageDigestDoesNotMatchException',
-      `Provided image digest '${request.expectedDigest}' does not match the digest '${digest}' of the image manifest`,
-    );
-  }
-
   return store.exclusive(imagesLock(scope, repositoryName), async () => {
+    // A missing repository is reported before anything about the manifest, as ECR does.
     const repository = await requireRepository(store, scope, repositoryName);
+    let manifest: ParsedManifest;
+    try {
+      manifest = parseManifest(request.bytes, request.declaredType);
+    } catch (error) {
+      if (error instanceof InvalidManifest) throw invalidParameterAt('imageManifest', error.message);
+      throw error;
+    }
+    const digest = digestLike(request.expectedDigest ?? 'sha256:', request.bytes);
+    if (request.expectedDigest !== undefined && request.expectedDigest !== digest) {
+      throw ecrError(
+        'ImageDigestDoesNotMatchException',
+        `Provided image digest '${request.expectedDigest}' does not match the digest '${digest}' of the image manifest`,
+      );
+    }
     await checkBlobsPresent(store, scope, repositoryName, manifest);
     const children: ImageRecord[] = [];
     const missingChildren: string[] = [];
@@ -271,12 +269,11 @@ export async function deleteImage(
   });
 }
 
-/** Notes a pull, as ECR's lastRecordedPullTime; at most one write per image per second. */
-export async function recordPull(deps: ImageDeps, scope: Scope, repositoryName: string, digest: string): Promise<void> {
+/** Notes a pull of the image just read, as ECR's lastRecordedPullTime; at most one write per image per second. */
+export async function recordPull(deps: ImageDeps, scope: Scope, repositoryName: string, image: ImageRecord): Promise<void> {
   const now = deps.clock.now().getTime();
-  const key = imageKey(scope, repositoryName, digest);
-  const image = await deps.store.tables.images.get(key);
-  if (!image || (image.lastPulledAt !== undefined && now - image.lastPulledAt < 1000)) return;
+  if (image.lastPulledAt !== undefined && now - image.lastPulledAt < 1000) return;
+  const key = imageKey(scope, repositoryName, image.digest);
   await deps.store.exclusive(imagesLock(scope, repositoryName), async () => {
     const current = await deps.store.tables.images.get(key);
     if (current) await deps.store.write((batch) => batch.put('images', key, { ...current, lastPulledAt: now }));

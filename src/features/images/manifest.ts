@@ -125,7 +125,6 @@ export function parseManifest(bytes: Buffer, declared?: string): ParsedManifest 
 }
 
 export const isIndexType = (mediaType: string): boolean => INDEX_TYPES.includes(mediaType);
-export const isSchema1Type = (mediaType: string): boolean => SCHEMA1_TYPES.includes(mediaType);
 
 /**
  * The artifact media type ECR reports: the manifest's artifactType, else its config's media
