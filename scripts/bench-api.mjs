@@ -7,12 +7,13 @@
 // The load generator (autocannon, in this process) shares the machine's cores with the
 // server, so the figures are a floor of what the server alone could do. Targets are reported
 // as PASS/MISS; the process exits non-zero only when the benchmark itself broke.
-import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync, statSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { ensureBuilt, positiveInt } from './lib/build.mjs';
 import { call as httpCall, freePort, HOST } from './lib/http.mjs';
 import autocannon from 'autocannon';
 
@@ -47,37 +48,6 @@ const HEADERS = {
     'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261126/us-east-1/ecr/aws4_request, SignedHeaders=host, Signature=abc',
 };
 const target = (operation) => `AmazonEC2ContainerRegistry_V20150921.${operation}`;
-
-function positiveInt(name, raw, max) {
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1 || value > max) throw new Error(`--${name} must be an integer from 1 to ${max}`);
-  return value;
-}
-
-// ---------------------------------------------------------------------------------- build
-
-function newestMtime(dir) {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
-function ensureBuilt() {
-  const cli = join(ROOT, 'dist', 'cli.js');
-  // Without src/ (a packed copy of the build) there is nothing to rebuild from: use dist/ as is.
-  if (!existsSync(join(ROOT, 'src'))) {
-    if (!existsSync(cli)) throw new Error('dist/cli.js is missing and there is no src/ to build it from');
-    return;
-  }
-  const stale = !existsSync(cli) || statSync(cli).mtimeMs < newestMtime(join(ROOT, 'src'));
-  if (!stale) return;
-  console.log('dist/ is missing or older than src/: running npm run build');
-  const result = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
-  if (result.status !== 0) throw new Error(`npm run build failed (exit ${result.status})`);
-}
 
 // ---------------------------------------------------------------------------------- server
 
@@ -217,7 +187,7 @@ const fmt = (value, digits = 1) => value.toLocaleString('en-US', { minimumFracti
 // ---------------------------------------------------------------------------------- main
 
 async function main() {
-  ensureBuilt();
+  ensureBuilt(ROOT);
   console.log(
     `Berth API benchmark: ${DURATION_S}s per run, ${CONNECTIONS} connections, pipelining 1, ${REPOS} repositories, ` +
       `${availableParallelism()} CPU(s) shared by server and load generator\n`,

@@ -21,11 +21,12 @@
 // through the same functions.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes, randomFillSync } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { ensureBuilt, positiveInt } from './lib/build.mjs';
 import { call, freePort, HOST } from './lib/http.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -60,11 +61,6 @@ if (SIZE_MIB < BIG_IMAGE_LAYERS) throw new Error(`--size-mib must be at least ${
 const SIZE_BYTES = SIZE_MIB * MiB;
 const SKOPEO = !args['skip-skopeo'];
 
-function positiveInt(name, raw, max) {
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1 || value > max) throw new Error(`--${name} must be an integer from 1 to ${max}`);
-  return value;
-}
 
 const sizeLabel = (bytes) => (bytes % (1024 * MiB) === 0 ? `${bytes / (1024 * MiB)} GiB` : bytes % MiB === 0 ? `${bytes / MiB} MiB` : `${bytes / 1024} KiB`);
 const fmt = (value, digits = 1) => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
@@ -150,26 +146,7 @@ async function stopProcess(child) {
   clearTimeout(timer);
 }
 
-function newestMtime(dir) {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
-  }
-  return newest;
-}
 
-function ensureBerthBuilt() {
-  const cli = join(ROOT, 'dist', 'cli.js');
-  if (!existsSync(join(ROOT, 'src'))) {
-    if (!existsSync(cli)) throw new Error('dist/cli.js is missing and there is no src/ to build it from');
-    return;
-  }
-  if (existsSync(cli) && statSync(cli).mtimeMs >= newestMtime(join(ROOT, 'src'))) return;
-  console.log('dist/ is missing or older than src/: running npm run build');
-  const result = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
-  if (result.status !== 0) throw new Error(`npm run build failed (exit ${result.status})`);
-}
 
 async function startBerth(dataDir) {
   const port = await freePort();
@@ -555,7 +532,7 @@ const median = (values) => {
 };
 
 async function main() {
-  if (SERVERS.some((s) => s.key === 'berth')) ensureBerthBuilt();
+  if (SERVERS.some((s) => s.key === 'berth')) ensureBuilt(ROOT);
   console.log(
     `Registry benchmark: ${SERVERS.map((s) => s.label).join(' vs ')}, ${sizeLabel(SIZE_BYTES)} blobs, ${RUNS} run(s) (${args.stat}), ` +
       `${availableParallelism()} CPU(s) shared by client and servers; MB = 10^6 bytes\n`,
