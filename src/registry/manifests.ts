@@ -3,9 +3,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { deleteImage, pushImage, readConversion, readManifest, recordPull, rememberConversion, resolveImage } from '../features/images/images.js';
 import { MAX_MANIFEST_BYTES } from '../features/images/manifest.js';
 import { isDigest } from '../lib/digest.js';
-import { AwsError } from '../model/errors.js';
 import type { RegistryHandler } from './context.js';
-import { fromEcrError, registryError } from './errors.js';
+import { registryError } from './errors.js';
 import { API_VERSION_HEADER, readBody, sendEmpty } from './http.js';
 import { requireRepository } from '../features/repositories/lookup.js';
 
@@ -23,10 +22,6 @@ function parseReference(reference: string): { tag?: string; digest?: string } {
 
 const manifestUnknown = () => registryError('MANIFEST_UNKNOWN', 'Requested image not found');
 
-/** Feature errors keep ECR's wording, under the OCI code clients understand. */
-function asRegistryError(error: unknown): unknown {
-  return error instanceof AwsError ? (fromEcrError(error) ?? error) : error;
-}
 
 /**
  * GET/HEAD /v2/<name>/manifests/<reference>. By tag, the stored manifest is converted when the
@@ -83,22 +78,20 @@ export const putManifest: RegistryHandler = async (deps, { req, res, scope, name
   const bytes = await readBody(req, MAX_MANIFEST_BYTES, () =>
     registryError('MANIFEST_INVALID', `manifest exceeds the ${MAX_MANIFEST_BYTES}-byte limit`, { status: 413 }),
   );
-  try {
-    const { image, manifest } = await pushImage(
-      deps,
-      scope,
-      name,
-      { bytes, declaredType: req.headers['content-type'], tag: reference.tag, expectedDigest: reference.digest },
-      { refuseUnchanged: false },
-    );
-    sendEmpty(res, 201, {
-      Location: `/v2/${name}/manifests/${image.digest}`,
-      'Docker-Content-Digest': image.digest,
-      ...(manifest.subject ? { 'OCI-Subject': manifest.subject.digest } : {}),
-    });
-  } catch (error) {
-    throw asRegistryError(error);
-  }
+  // ECR errors (LayersNotFoundException, ImageTagAlreadyExistsException, ...) become their OCI
+  // codes, keeping ECR's wording, in the one mapping every route's errors pass (errors.ts).
+  const { image, manifest } = await pushImage(
+    deps,
+    scope,
+    name,
+    { bytes, declaredType: req.headers['content-type'], tag: reference.tag, expectedDigest: reference.digest },
+    { refuseUnchanged: false },
+  );
+  sendEmpty(res, 201, {
+    Location: `/v2/${name}/manifests/${image.digest}`,
+    'Docker-Content-Digest': image.digest,
+    ...(manifest.subject ? { 'OCI-Subject': manifest.subject.digest } : {}),
+  });
 };
 
 /** DELETE /v2/<name>/manifests/<reference>: ECR's delete (by tag: untag; last tag: the image). */
