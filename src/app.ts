@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import express from 'express';
-import { createAdminRouter, createCollector } from './admin/admin.js';
+import { createAdminRouter, createCollector, createLifecycleRunner } from './admin/admin.js';
 import type { Config } from './config.js';
 import { createHandlers } from './features/index.js';
 import { createClock, type Clock } from './lib/clock.js';
@@ -76,7 +76,7 @@ function serverSecret(config: Config): Buffer {
 /** Wires every module together. The only place that does. */
 export async function createEngine(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<Engine> {
   const store = await openStore({ dataDir: config.dataDir, ephemeral: config.ephemeral });
-  const clock = createClock();
+  const clock = createClock(config.clockOffsetSeconds);
   const downloadSecret = serverSecret(config);
   let boundHost = () => `${config.host}:${config.port}`;
   const defaultScope = () => ({ accountId: config.accountId, region: config.region });
@@ -87,12 +87,13 @@ export async function createEngine(config: Config, logger: Logger = createLogger
   const controlPlane = createControlPlane({ model, handlers, logger, maxBodyBytes: config.maxBodyBytes, defaultScope, invoke: invokeApi });
 
   const collect = createCollector({ store, clock });
+  const lifecycle = createLifecycleRunner({ store, clock });
   const registry = createRegistry({ store, clock, logger, requireAuth: config.requireAuth, downloadSecret, defaultScope });
 
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
-  app.use(createAdminRouter({ store, version: VERSION, collect }));
+  app.use(createAdminRouter({ store, clock, version: VERSION, collect, lifecycle }));
   app.use((req, res) => {
     res.status(404).json({ message: `No route for ${req.method} ${req.path}` });
   });
@@ -101,6 +102,13 @@ export async function createEngine(config: Config, logger: Logger = createLogger
     collect().catch((error: unknown) => logger.error({ err: error }, 'garbage collection failed'));
   }, config.gcIntervalMs);
   timer.unref();
+  const lifecycleTimer =
+    config.lifecycleIntervalMs > 0
+      ? setInterval(() => {
+          lifecycle().catch((error: unknown) => logger.error({ err: error }, 'lifecycle run failed'));
+        }, config.lifecycleIntervalMs)
+      : undefined;
+  lifecycleTimer?.unref();
 
   const log = requestLog(logger);
   // POST / (every ECR API call) goes straight to the control plane: Express's routing and
@@ -134,6 +142,7 @@ export async function createEngine(config: Config, logger: Logger = createLogger
     close() {
       closing ??= (async () => {
         clearInterval(timer);
+        if (lifecycleTimer) clearInterval(lifecycleTimer);
         await store.close();
       })();
       return closing;

@@ -23,6 +23,18 @@ function parseRegion(value: string): string {
   return value;
 }
 
+function parseSeconds(value: string): number {
+  const seconds = Number(value);
+  if (value.trim() === '' || !Number.isFinite(seconds)) throw new InvalidArgumentError('must be a number of seconds');
+  return seconds;
+}
+
+function parseInterval(value: string): number {
+  const seconds = parseSeconds(value);
+  if (seconds < 0) throw new InvalidArgumentError('must be 0 (off) or a positive number of seconds');
+  return seconds;
+}
+
 const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 const program = new Command('berth').version(VERSION).description('A local Amazon ECR: AWS API and OCI registry on one port.');
@@ -38,8 +50,10 @@ program
   .addOption(new Option('--region <region>', 'region for callers that send no credential scope').env('BERTH_REGION').default('us-east-1').argParser(parseRegion))
   .addOption(new Option('--registry-host <template>', 'host of repository URIs, e.g. {account}.dkr.ecr.{region}.localhost:5080').env('BERTH_REGISTRY_HOST'))
   .addOption(new Option('--require-auth', 'refuse registry requests without an ECR token, as ECR does (env BERTH_REQUIRE_AUTH=1|true)'))
+  .addOption(new Option('--clock-offset <seconds>', "shift Berth's clock (lifecycle ages, token expiry); POST /_berth/clock changes it at run time").env('BERTH_CLOCK_OFFSET').default(0).argParser(parseSeconds))
+  .addOption(new Option('--lifecycle-interval <seconds>', 'how often lifecycle policies are applied (0 = only on POST /_berth/lifecycle/run)').env('BERTH_LIFECYCLE_INTERVAL').default(3600).argParser(parseInterval))
   .addOption(new Option('--log-level <level>', 'log verbosity').env('BERTH_LOG_LEVEL').choices(LOG_LEVELS).default('warn'))
-  .action(async (options: { host: string; port: number; dataDir: string; ephemeral?: boolean; accountId: string; region: string; registryHost?: string; requireAuth?: boolean; logLevel: LogLevel }) => {
+  .action(async (options: { host: string; port: number; dataDir: string; ephemeral?: boolean; accountId: string; region: string; registryHost?: string; requireAuth?: boolean; clockOffset: number; lifecycleInterval: number; logLevel: LogLevel }) => {
     const config: Config = defaultConfig({
       host: options.host,
       port: options.port,
@@ -50,6 +64,8 @@ program
       region: options.region,
       registryHost: options.registryHost,
       requireAuth: options.requireAuth === true || ['1', 'true', 'yes'].includes((process.env.BERTH_REQUIRE_AUTH ?? '').toLowerCase()),
+      clockOffsetSeconds: options.clockOffset,
+      lifecycleIntervalMs: options.lifecycleInterval * 1000,
       logLevel: options.logLevel,
     });
     const logger = createLogger(config.logLevel);

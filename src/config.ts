@@ -22,6 +22,10 @@ export interface Config {
   requireAuth: boolean;
   /** How often unreferenced blobs and abandoned uploads are collected. */
   gcIntervalMs: number;
+  /** Shifts Berth's clock (seconds, may be negative): token expiry, lifecycle ages, recorded times. */
+  clockOffsetSeconds: number;
+  /** How often stored lifecycle policies are applied; 0 = only on POST /_berth/lifecycle/run. */
+  lifecycleIntervalMs: number;
   /** Largest control-plane request body: UploadLayerPart carries up to 20 MiB in base64. */
   maxBodyBytes: number;
 }
@@ -45,6 +49,8 @@ export function defaultConfig(overrides: Partial<Config> = {}): Config {
     logLevel: 'warn',
     requireAuth: false,
     gcIntervalMs: 60 * 60 * 1000,
+    clockOffsetSeconds: 0,
+    lifecycleIntervalMs: 60 * 60 * 1000,
     maxBodyBytes: 32 * 1024 * 1024,
     ...overrides,
   };

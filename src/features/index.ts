@@ -3,7 +3,9 @@ import { accountHandlers } from './account/index.js';
 import { authHandlers } from './auth/index.js';
 import type { FeatureDeps } from './deps.js';
 import { imageHandlers } from './images/handlers.js';
+import { storageClassHandlers } from './images/storage-class.js';
 import { layerHandlers } from './layers/handlers.js';
+import { lifecycleHandlers } from './lifecycle/handlers.js';
 import { notBuilt } from './not-built.js';
 import { policyHandlers } from './policies/index.js';
 import { repositoryHandlers } from './repositories/repositories.js';
@@ -11,7 +13,6 @@ import { tagHandlers } from './repositories/tags.js';
 
 export type { FeatureDeps } from './deps.js';
 
-const LIFECYCLE = 'lifecycle policies are planned';
 const SCANNING = 'image scanning is planned';
 const REPLICATION = 'replication is planned';
 const PULL_THROUGH = 'pull-through cache is planned';
@@ -29,15 +30,10 @@ export function createHandlers(deps: FeatureDeps): EcrHandlers {
     ...authHandlers(deps),
     ...layerHandlers(deps),
     ...imageHandlers(deps),
+    ...storageClassHandlers(deps),
+    ...lifecycleHandlers(deps),
 
-    UpdateImageStorageClass: notBuilt('UpdateImageStorageClass', LIFECYCLE),
     DescribeImageReplicationStatus: notBuilt('DescribeImageReplicationStatus', REPLICATION),
-
-    PutLifecyclePolicy: notBuilt('PutLifecyclePolicy', LIFECYCLE),
-    GetLifecyclePolicy: notBuilt('GetLifecyclePolicy', LIFECYCLE),
-    DeleteLifecyclePolicy: notBuilt('DeleteLifecyclePolicy', LIFECYCLE),
-    StartLifecyclePolicyPreview: notBuilt('StartLifecyclePolicyPreview', LIFECYCLE),
-    GetLifecyclePolicyPreview: notBuilt('GetLifecyclePolicyPreview', LIFECYCLE),
 
     StartImageScan: notBuilt('StartImageScan', SCANNING),
     DescribeImageScanFindings: notBuilt('DescribeImageScanFindings', SCANNING),

@@ -1,6 +1,6 @@
 import { negotiateManifest, parseAccept, manifestDigest } from '../features/images/convert.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { deleteImage, pushImage, readConversion, readManifest, recordPull, rememberConversion, resolveImage } from '../features/images/images.js';
+import { deleteImage, isArchived, pushImage, readConversion, readManifest, recordPull, rememberConversion, resolveImage } from '../features/images/images.js';
 import { MAX_MANIFEST_BYTES } from '../features/images/manifest.js';
 import { isDigest } from '../lib/digest.js';
 import type { RegistryHandler } from './context.js';
@@ -21,6 +21,8 @@ function parseReference(reference: string): { tag?: string; digest?: string } {
 }
 
 const manifestUnknown = () => registryError('MANIFEST_UNKNOWN', 'Requested image not found');
+/** Archived images cannot be pulled: 404, as ECR answers (userguide archive-image.html). */
+const manifestArchived = () => registryError('MANIFEST_UNKNOWN', 'The requested image is archived and cannot be pulled');
 
 
 /**
@@ -36,11 +38,13 @@ export const getManifest: RegistryHandler = async (deps, { req, res, scope, name
   if (!image || !stored) {
     const conversion = reference.digest ? await readConversion(store, scope, name, reference.digest) : undefined;
     if (!conversion) throw manifestUnknown();
+    if (isArchived(conversion.image)) throw manifestArchived();
     sendManifest(req, res, conversion.mediaType, conversion.bytes, reference.digest!);
     if (req.method === 'GET') await recordPull(deps, scope, name, conversion.image);
     return;
   }
 
+  if (isArchived(image)) throw manifestArchived();
   let served = { mediaType: image.manifestMediaType, bytes: stored };
   let digest = image.digest;
   if (reference.tag !== undefined) {

@@ -9,6 +9,8 @@
 //   blobLinks     <repository key>:<blob digest>         BlobLinkRecord (blob visible in repository)
 //   referrers     <repository key>:<subject>:<referrer>  ReferrerRecord
 //   uploads       <upload id>                            UploadRecord
+//   lifecyclePreviews <repository key>:                  LifecyclePreviewRecord (the last preview)
+//   scans         <repository key>:<manifest digest>     ScanRecord (the image's last scan)
 //
 // Blob bytes live in the blob store (store/blobs), named by digest and shared by every
 // repository; a repository sees a blob only through its link. Repository names never contain
@@ -18,7 +20,7 @@
 // scope prefix ends in "/" so scanning account 1's keys never returns account 12's.
 import { scopeKey, type Scope } from '../lib/scope.js';
 
-export const TABLES = ['repositories', 'registries', 'tokens', 'images', 'manifests', 'tags', 'blobLinks', 'referrers', 'uploads'] as const;
+export const TABLES = ['repositories', 'registries', 'tokens', 'images', 'manifests', 'tags', 'blobLinks', 'referrers', 'uploads', 'lifecyclePreviews', 'scans'] as const;
 export type TableName = (typeof TABLES)[number];
 
 export const scopePrefix = (scope: Scope): string => `${scopeKey(scope)}/`;
@@ -41,6 +43,8 @@ export const referrersPrefix = (scope: Scope, repositoryName: string, subject: s
 export const referrerKey = (scope: Scope, repositoryName: string, subject: string, referrer: string): string =>
   `${referrersPrefix(scope, repositoryName, subject)}${referrer}`;
 export const uploadKey = (id: string): string => id;
+export const lifecyclePreviewKey = (scope: Scope, repositoryName: string): string => repositoryEntriesPrefix(scope, repositoryName);
+export const scanKey = imageKey;
 
 /** The tables whose entries belong to a repository (deleted with it). */
-export const REPOSITORY_ENTRY_TABLES = ['images', 'manifests', 'tags', 'blobLinks', 'referrers'] as const;
+export const REPOSITORY_ENTRY_TABLES = ['images', 'manifests', 'tags', 'blobLinks', 'referrers', 'lifecyclePreviews', 'scans'] as const;

@@ -22,6 +22,8 @@ export interface RepositoryRecord {
   policyText?: string;
   lifecyclePolicyText?: string;
   lifecyclePolicyUpdatedAt?: number;
+  /** When lifecycle last evaluated this repository's policy (GetLifecyclePolicy's lastEvaluatedAt). */
+  lifecycleEvaluatedAt?: number;
 }
 
 /** Registry-wide (account + region) settings. */
@@ -55,6 +57,10 @@ export interface ImageRecord {
   manifests: string[];
   subject?: string;
   lastPulledAt?: number;
+  /** ARCHIVE once archived (by UpdateImageStorageClass or a lifecycle transition); absent means STANDARD. */
+  storageClass?: 'ARCHIVE';
+  lastArchivedAt?: number;
+  lastActivatedAt?: number;
 }
 
 /** The exact bytes pushed, base64: a digest is only as good as the bytes it names. */
@@ -94,4 +100,36 @@ export interface UploadRecord {
   startedAt: number;
   /** ECR's layer-part API: the end of the last part, and whether it was below the minimum part size. */
   lastPartSmall?: boolean;
+}
+
+/** One image a lifecycle preview would act on, as it was when the preview ran. */
+export interface LifecyclePreviewResultRecord {
+  digest: string;
+  tags: string[];
+  pushedAt: number;
+  action: 'EXPIRE' | 'TRANSITION';
+  targetStorageClass?: 'ARCHIVE';
+  appliedRulePriority: number;
+  storageClass: 'STANDARD' | 'ARCHIVE';
+}
+
+/** A repository's last lifecycle policy preview. */
+export interface LifecyclePreviewRecord {
+  status: 'IN_PROGRESS' | 'COMPLETE' | 'FAILED';
+  policyText: string;
+  startedAt: number;
+  results: LifecyclePreviewResultRecord[];
+}
+
+/** An image's last scan. Findings are kept as the matcher produced them (JSON), shaped per request. */
+export interface ScanRecord {
+  status: 'IN_PROGRESS' | 'COMPLETE' | 'FAILED';
+  description?: string;
+  scanType: 'BASIC' | 'ENHANCED';
+  startedAt: number;
+  completedAt?: number;
+  /** The last StartImageScan: ECR allows one manual basic scan per image per 24 hours. */
+  manualScanAt?: number;
+  vulnerabilitySourceUpdatedAt?: number;
+  findings?: unknown[];
 }

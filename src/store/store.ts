@@ -10,10 +10,12 @@ import type {
   BlobLinkRecord,
   ImageRecord,
   ImageTagRecord,
+  LifecyclePreviewRecord,
   ManifestRecord,
   ReferrerRecord,
   RegistryRecord,
   RepositoryRecord,
+  ScanRecord,
   TokenRecord,
   UploadRecord,
 } from './records.js';
@@ -30,6 +32,8 @@ interface TableRecords {
   blobLinks: BlobLinkRecord;
   referrers: ReferrerRecord;
   uploads: UploadRecord;
+  lifecyclePreviews: LifecyclePreviewRecord;
+  scans: ScanRecord;
 }
 
 type Db = AbstractLevel<string | Buffer | Uint8Array, string, string>;

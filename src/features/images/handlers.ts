@@ -10,7 +10,7 @@ import { targetScope, type FeatureDeps } from '../deps.js';
 import { invalidParameterAt } from '../messages.js';
 import { requireRepository } from '../repositories/lookup.js';
 import { manifestDigest, negotiateManifest, parseAccept } from './convert.js';
-import { deleteImage, findImage, pushImage, readManifest, recordPull, resolveImage } from './images.js';
+import { deleteImage, findImage, imageStatusOf, isArchived, pushImage, readManifest, recordPull, resolveImage } from './images.js';
 
 // ECR's image actions over the one manifest service (images.ts): what the registry's /v2
 // routes do to images, these do with ECR's request and response shapes.
@@ -33,6 +33,7 @@ const failureReasons = {
   MissingDigestAndTag: 'Invalid request parameters: both tag and digest cannot be null',
   InvalidImageDigest: "Invalid request parameters: image digest should satisfy the regex '[a-zA-Z0-9-_+.]+:[a-fA-F0-9]+'",
   ImageNotFound: 'Requested image not found',
+  ImageInaccessible: 'The requested image is archived and cannot be pulled',
   ImageTagDoesNotMatchDigest: 'Invalid image tag for image digest',
 } as const;
 
@@ -90,8 +91,12 @@ function tagged(image: ImageRecord, tagStatus: TagStatus | undefined): boolean {
   return true;
 }
 
-/** Berth has no archive storage class: every image is ACTIVE, so only ACTIVE and ANY match. */
-const statusMatches = (filter: string | undefined): boolean => filter === undefined || filter === 'ACTIVE' || filter === 'ANY';
+/**
+ * The imageStatus filter: only ACTIVE images when none is given (API_ListImagesFilter). Berth
+ * restores archived images at once, so no image is ever ACTIVATING.
+ */
+const statusMatches = (filter: string | undefined, status: 'ACTIVE' | 'ARCHIVED'): boolean =>
+  filter === 'ANY' || (filter ?? 'ACTIVE') === status;
 
 function imageDetail(scope: Scope, repositoryName: string, image: ImageRecord): ImageDetail {
   return {
@@ -104,7 +109,9 @@ function imageDetail(scope: Scope, repositoryName: string, image: ImageRecord): 
     imageManifestMediaType: image.manifestMediaType,
     ...(image.artifactMediaType ? { artifactMediaType: image.artifactMediaType } : {}),
     ...(image.lastPulledAt !== undefined ? { lastRecordedPullTime: new Date(image.lastPulledAt) } : {}),
-    imageStatus: 'ACTIVE',
+    imageStatus: imageStatusOf(image),
+    ...(image.lastArchivedAt !== undefined ? { lastArchivedAt: new Date(image.lastArchivedAt) } : {}),
+    ...(image.lastActivatedAt !== undefined ? { lastActivatedAt: new Date(image.lastActivatedAt) } : {}),
     ...(image.subject ? { subjectManifestDigest: image.subject } : {}),
   };
 }
@@ -159,6 +166,7 @@ export function imageHandlers(
     const record = await resolveImage(store, scope, repositoryName, reference(imageId));
     const bytes = record && (await readManifest(store, scope, repositoryName, record.digest));
     if (!record || !bytes) return { failure: failureOf(imageId, await notFoundCode(store, scope, repositoryName, imageId)) };
+    if (isArchived(record)) return { failure: failureOf(imageId, 'ImageInaccessible') };
 
     const stored = { mediaType: record.manifestMediaType, bytes };
     // ECR converts only on a pull by tag; by digest the client must accept what is stored.
@@ -280,15 +288,13 @@ export function imageHandlers(
       const pageSize = input.maxResults ?? DEFAULT_PAGE_SIZE;
       const page: ImageRecord[] = [];
       let more = false;
-      if (statusMatches(input.filter?.imageStatus)) {
-        for await (const image of imagesAfter(store, scope, input.repositoryName, afterDigest)) {
-          if (!tagged(image, input.filter?.tagStatus)) continue;
-          if (page.length === pageSize) {
-            more = true;
-            break;
-          }
-          page.push(image);
+      for await (const image of imagesAfter(store, scope, input.repositoryName, afterDigest)) {
+        if (!tagged(image, input.filter?.tagStatus) || !statusMatches(input.filter?.imageStatus, imageStatusOf(image))) continue;
+        if (page.length === pageSize) {
+          more = true;
+          break;
         }
+        page.push(image);
       }
       return {
         imageDetails: page.map((image) => imageDetail(scope, input.repositoryName, image)),
@@ -307,7 +313,7 @@ export function imageHandlers(
 
       /** The ids one image contributes: one per tag (after `afterTag` when resuming inside it), or its bare digest. */
       const idsOf = (image: ImageRecord, afterTag?: string): ImageIdentifier[] => {
-        if (!tagged(image, tagStatus)) return [];
+        if (!tagged(image, tagStatus) || !statusMatches(input.filter?.imageStatus, imageStatusOf(image))) return [];
         if (image.tags.length === 0) return afterTag === undefined ? [{ imageDigest: image.digest }] : [];
         return image.tags.filter((tag) => afterTag === undefined || tag > afterTag).map((tag) => ({ imageDigest: image.digest, imageTag: tag }));
       };
@@ -322,15 +328,13 @@ export function imageHandlers(
         return true;
       };
 
-      if (statusMatches(input.filter?.imageStatus)) {
-        // A page can end among one image's tags: the rest of that image's tags come first.
-        const resumed = position?.tag !== undefined ? await findImage(store, scope, input.repositoryName, position.digest) : undefined;
-        let open = !resumed || add(idsOf(resumed, position!.tag));
-        if (open) {
-          for await (const image of imagesAfter(store, scope, input.repositoryName, position?.digest)) {
-            open = add(idsOf(image));
-            if (!open) break;
-          }
+      // A page can end among one image's tags: the rest of that image's tags come first.
+      const resumed = position?.tag !== undefined ? await findImage(store, scope, input.repositoryName, position.digest) : undefined;
+      let open = !resumed || add(idsOf(resumed, position!.tag));
+      if (open) {
+        for await (const image of imagesAfter(store, scope, input.repositoryName, position?.digest)) {
+          open = add(idsOf(image));
+          if (!open) break;
         }
       }
       const last = page[page.length - 1];
@@ -350,8 +354,6 @@ export function imageHandlers(
       const afterDigest = decodeToken('referrers', input.nextToken);
       const pageSize = input.maxResults ?? DEFAULT_REFERRERS_PAGE_SIZE;
       const artifactTypes = input.filter?.artifactTypes?.length ? input.filter.artifactTypes : undefined;
-      // Without a filter ECR lists ACTIVE artifacts only; all of Berth's are ACTIVE.
-      if (!statusMatches(input.filter?.artifactStatus)) return { referrers: [] };
 
       const prefix = referrersPrefix(scope, input.repositoryName, subject);
       const referrers: ImageReferrer[] = [];
@@ -361,6 +363,10 @@ export function imageHandlers(
         const entries = await store.tables.referrers.list(prefix, { after, limit: SCAN_CHUNK });
         for (const [key, referrer] of entries) {
           if (artifactTypes && !(referrer.artifactType !== undefined && artifactTypes.includes(referrer.artifactType))) continue;
+          // Without a filter ECR lists ACTIVE artifacts only.
+          const artifact = await findImage(store, scope, input.repositoryName, key.slice(prefix.length));
+          const artifactStatus = artifact ? imageStatusOf(artifact) : 'ACTIVE';
+          if (!statusMatches(input.filter?.artifactStatus, artifactStatus)) continue;
           if (referrers.length === pageSize) {
             more = true;
             break scan;
@@ -371,7 +377,7 @@ export function imageHandlers(
             size: referrer.size,
             ...(referrer.artifactType !== undefined ? { artifactType: referrer.artifactType } : {}),
             ...(referrer.annotations ? { annotations: referrer.annotations } : {}),
-            artifactStatus: 'ACTIVE',
+            artifactStatus,
           });
         }
         if (entries.length < SCAN_CHUNK) break;

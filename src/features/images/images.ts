@@ -106,6 +106,13 @@ async function checkBlobsPresent(store: Store, scope: Scope, repositoryName: str
   }
 }
 
+/** The image back in the standard class (a no-op for an image that is not archived). */
+function restored(image: ImageRecord, now: number): ImageRecord {
+  if (!isArchived(image)) return image;
+  const { storageClass: _archived, ...rest } = image;
+  return { ...rest, lastActivatedAt: now };
+}
+
 /** Removes `tag` from the image record, in the batch; returns the updated record. */
 function withoutTag(image: ImageRecord, tag: string): ImageRecord {
   return { ...image, tags: image.tags.filter((existing) => existing !== tag) };
@@ -159,7 +166,8 @@ export async function pushImage(
     const existing = await findImage(store, scope, repositoryName, digest);
     const tag = request.tag;
     const currentTag = tag === undefined ? undefined : await store.tables.tags.get(tagKey(scope, repositoryName, tag));
-    const unchanged = existing !== undefined && (tag === undefined || currentTag?.digest === digest);
+    // Re-pushing an archived image restores it (userguide archive-image.html): that is a change.
+    const unchanged = existing !== undefined && !isArchived(existing) && (tag === undefined || currentTag?.digest === digest);
     if (unchanged && options.refuseUnchanged) {
       const tagPart = tag === undefined ? '' : ` and tag '${tag}'`;
       throw ecrError(
@@ -175,7 +183,7 @@ export async function pushImage(
     }
 
     const now = clock.now().getTime();
-    let image: ImageRecord = existing ?? {
+    let image: ImageRecord = existing ? restored(existing, now) : {
       digest,
       manifestMediaType: manifest.mediaType,
       artifactMediaType: artifactMediaTypeOf(manifest),
@@ -213,13 +221,19 @@ export async function pushImage(
   });
 }
 
-/** Writes the deletion of an image: its record, bytes, tags and referrer entry. */
-function deleteImageIn(batch: Batch, scope: Scope, repositoryName: string, image: ImageRecord): void {
+/** Writes the deletion of an image: its record, bytes, tags, referrer entry and scan. */
+export function deleteImageIn(batch: Batch, scope: Scope, repositoryName: string, image: ImageRecord): void {
   batch.del('images', imageKey(scope, repositoryName, image.digest));
   batch.del('manifests', imageKey(scope, repositoryName, image.digest));
   for (const tag of image.tags) batch.del('tags', tagKey(scope, repositoryName, tag));
   if (image.subject) batch.del('referrers', referrerKey(scope, repositoryName, image.subject, image.digest));
+  batch.del('scans', imageKey(scope, repositoryName, image.digest));
 }
+
+/** ECR's imageStatus: archived images stay listed but cannot be pulled. */
+export const imageStatusOf = (image: ImageRecord): 'ACTIVE' | 'ARCHIVED' => (image.storageClass === 'ARCHIVE' ? 'ARCHIVED' : 'ACTIVE');
+
+export const isArchived = (image: ImageRecord): boolean => image.storageClass === 'ARCHIVE';
 
 /** Digests of the lists/indexes in the repository that reference `digest`. */
 async function listsReferencing(store: Store, scope: Scope, repositoryName: string, digest: string): Promise<string[]> {

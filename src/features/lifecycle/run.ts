@@ -1,0 +1,142 @@
+import type { Clock } from '../../lib/clock.js';
+import type { Scope } from '../../lib/scope.js';
+import { imageKey, repositoryEntriesPrefix, repositoryKey } from '../../store/keys.js';
+import type { ImageRecord, RepositoryRecord } from '../../store/records.js';
+import type { Store } from '../../store/store.js';
+import { deleteImageIn, imagesLock } from '../images/images.js';
+import { archived } from '../images/storage-class.js';
+import { evaluateLifecyclePolicy } from './evaluate.js';
+import { parseLifecyclePolicy } from './policy.js';
+import type { LifecycleDecision, LifecycleImage, LifecyclePolicy } from './policy-types.js';
+
+// Applying stored lifecycle policies: on a schedule (--lifecycle-interval) and on demand
+// (POST /_berth/lifecycle/run). Each repository is evaluated and changed under its images
+// lock, so a push or delete racing the run is seen either wholly before or wholly after it.
+
+export interface LifecycleDeps {
+  store: Store;
+  clock: Clock;
+}
+
+/** One image a run expired or transitioned. */
+export interface LifecycleOutcome {
+  registryId: string;
+  region: string;
+  repositoryName: string;
+  imageDigest: string;
+  imageTags: string[];
+  action: 'EXPIRE' | 'TRANSITION';
+  targetStorageClass?: 'ARCHIVE';
+  appliedRulePriority: number;
+}
+
+export interface LifecycleRunReport {
+  evaluatedAt: string;
+  repositoriesEvaluated: number;
+  expired: LifecycleOutcome[];
+  transitioned: LifecycleOutcome[];
+  /** Repositories whose stored policy no longer parses (never expected: it was validated when put). */
+  failures: Array<{ registryId: string; region: string; repositoryName: string; reason: string }>;
+}
+
+/** What the evaluator needs of an image record. */
+export function lifecycleImageOf(image: ImageRecord): LifecycleImage {
+  return {
+    digest: image.digest,
+    tags: image.tags,
+    pushedAt: image.pushedAt,
+    ...(image.lastPulledAt !== undefined ? { lastPulledAt: image.lastPulledAt } : {}),
+    storageClass: image.storageClass === 'ARCHIVE' ? 'ARCHIVE' : 'STANDARD',
+    ...(image.storageClass === 'ARCHIVE' && image.lastArchivedAt !== undefined ? { transitionedAt: image.lastArchivedAt } : {}),
+    ...(image.lastActivatedAt !== undefined ? { lastActivatedAt: image.lastActivatedAt } : {}),
+    manifests: image.manifests,
+    ...(image.subject ? { subject: image.subject } : {}),
+  };
+}
+
+export async function repositoryImages(store: Store, scope: Scope, repositoryName: string): Promise<ImageRecord[]> {
+  return (await store.tables.images.list(repositoryEntriesPrefix(scope, repositoryName))).map(([, image]) => image);
+}
+
+/** `<account>/<region>/<name>`: names may hold "/", account and region never do. */
+function splitRepositoryKey(key: string): { scope: Scope; name: string } {
+  const [accountId, region, ...rest] = key.split('/');
+  return { scope: { accountId, region }, name: rest.join('/') };
+}
+
+/**
+ * Evaluates one repository's policy against its images now and applies the outcome in one
+ * batch. An image an index still references is never expired ahead of the index.
+ */
+export async function applyLifecyclePolicy(
+  deps: LifecycleDeps,
+  scope: Scope,
+  repositoryName: string,
+  policy: LifecyclePolicy,
+): Promise<LifecycleOutcome[]> {
+  const { store, clock } = deps;
+  return store.exclusive(imagesLock(scope, repositoryName), async () => {
+    const images = await repositoryImages(store, scope, repositoryName);
+    const now = clock.now().getTime();
+    const decisions = evaluateLifecyclePolicy(policy, images.map(lifecycleImageOf), now);
+    const byDigest = new Map(images.map((image) => [image.digest, image]));
+    const expiring = new Set(decisions.filter((d) => d.action === 'EXPIRE').map((d) => d.digest));
+    const referencedByKept = new Set(images.filter((image) => !expiring.has(image.digest)).flatMap((image) => image.manifests));
+
+    const applied: Array<{ decision: LifecycleDecision; image: ImageRecord }> = [];
+    for (const decision of decisions) {
+      const image = byDigest.get(decision.digest);
+      if (!image) continue;
+      if (decision.action === 'EXPIRE' && referencedByKept.has(image.digest)) continue;
+      applied.push({ decision, image });
+    }
+    await store.write((batch) => {
+      for (const { decision, image } of applied) {
+        if (decision.action === 'EXPIRE') deleteImageIn(batch, scope, repositoryName, image);
+        else batch.put('images', imageKey(scope, repositoryName, image.digest), archived(image, now));
+      }
+    });
+    await store.exclusive(repositoryKey(scope, repositoryName), async () => {
+      const current = await store.tables.repositories.get(repositoryKey(scope, repositoryName));
+      if (current) await store.write((batch) => batch.put('repositories', repositoryKey(scope, repositoryName), { ...current, lifecycleEvaluatedAt: now }));
+    });
+    return applied.map(({ decision, image }) => ({
+      registryId: scope.accountId,
+      region: scope.region,
+      repositoryName,
+      imageDigest: image.digest,
+      imageTags: [...image.tags],
+      action: decision.action,
+      ...(decision.targetStorageClass ? { targetStorageClass: decision.targetStorageClass } : {}),
+      appliedRulePriority: decision.appliedRulePriority,
+    }));
+  });
+}
+
+/** Applies every stored lifecycle policy, in every account and region. */
+export async function runLifecycle(deps: LifecycleDeps): Promise<LifecycleRunReport> {
+  const report: LifecycleRunReport = {
+    evaluatedAt: deps.clock.now().toISOString(),
+    repositoriesEvaluated: 0,
+    expired: [],
+    transitioned: [],
+    failures: [],
+  };
+  const withPolicies: Array<[string, RepositoryRecord]> = (await deps.store.tables.repositories.list('')).filter(
+    ([, repository]) => repository.lifecyclePolicyText !== undefined,
+  );
+  for (const [key, repository] of withPolicies) {
+    const { scope, name } = splitRepositoryKey(key);
+    let policy: LifecyclePolicy;
+    try {
+      policy = parseLifecyclePolicy(repository.lifecyclePolicyText!);
+    } catch (error) {
+      report.failures.push({ registryId: scope.accountId, region: scope.region, repositoryName: name, reason: String(error) });
+      continue;
+    }
+    const outcomes = await applyLifecyclePolicy(deps, scope, name, policy);
+    report.repositoriesEvaluated += 1;
+    for (const outcome of outcomes) (outcome.action === 'EXPIRE' ? report.expired : report.transitioned).push(outcome);
+  }
+  return report;
+}
