@@ -41,6 +41,12 @@ export interface LifecycleImage {
   storageClass: 'STANDARD' | 'ARCHIVE';
   /** When the image moved to its current storage class (archive). */
   transitionedAt?: number;
+  /**
+   * When the image was last restored from archive (ECR's last_activated_at), if ever: ECR then
+   * counts its age from the restore instead of the push, and its pull age from the restore
+   * until it is pulled again (LifecyclePolicies.html, evaluation rules).
+   */
+  lastActivatedAt?: number;
   /** Digests of the images a manifest list / index references. */
   manifests: string[];
   /** Digest of the image this artifact refers to (OCI 1.1 subject), if any. */
