@@ -111,4 +111,23 @@ test('bad options are refused with a message and exit code 1', async () => {
   const badPort = await run(['serve', '--port', 'http', '--ephemeral']);
   expect(badPort.code).toBe(1);
   expect(badPort.stderr).toMatch(/port/);
+  const badOffset = await run(['serve', '--clock-offset', 'soon', '--ephemeral', '--port', '0']);
+  expect(badOffset.code).toBe(1);
+  expect(badOffset.stderr).toMatch(/clock-offset.*seconds/);
+  const badInterval = await run(['serve', '--lifecycle-interval', '-5', '--ephemeral', '--port', '0']);
+  expect(badInterval.code).toBe(1);
+  expect(badInterval.stderr).toMatch(/lifecycle-interval/);
+});
+
+test('--clock-offset shifts the clock the server starts with; BERTH_LIFECYCLE_INTERVAL is read', async () => {
+  const server = await berth(['serve', '--port', '0', '--ephemeral', '--clock-offset', '86400'], { BERTH_LIFECYCLE_INTERVAL: '0' });
+  try {
+    const clock = (await (await fetch(`${server.endpoint}/_berth/clock`)).json()) as { offsetSeconds: number; now: string };
+    expect(clock.offsetSeconds).toBe(86400);
+    const ahead = Date.parse(clock.now) - Date.now();
+    expect(ahead).toBeGreaterThan(86_000_000);
+    expect(ahead).toBeLessThan(86_500_000);
+  } finally {
+    await stop(server.child);
+  }
 });
