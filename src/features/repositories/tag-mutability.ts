@@ -1,3 +1,4 @@
+import { matchesWildcard } from '../../lib/wildcard.js';
 import type { ImageTagMutability, ImageTagMutabilityExclusionFilter } from '../../model/generated/types.js';
 import type { TagMutabilityFilterRecord } from '../../store/records.js';
 import { invalidParameter, invalidParameterAt } from '../messages.js';
@@ -32,21 +33,12 @@ export function checkTagMutability(
   return filters.map(({ filterType, filter }) => ({ filterType, filter }));
 }
 
-/** ECR's WILDCARD filter: `*` matches any run of characters, everything else itself. */
-function wildcardMatches(filter: string, tag: string): boolean {
-  const pattern = filter
-    .split('*')
-    .map((part) => part.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&'))
-    .join('.*');
-  return new RegExp(`^${pattern}$`).test(tag);
-}
-
 /** Whether an existing `tag` may not be moved to another image in this repository. */
 export function isTagImmutable(
   repository: { imageTagMutability: string; imageTagMutabilityExclusionFilters?: TagMutabilityFilterRecord[] },
   tag: string,
 ): boolean {
-  const excluded = () => (repository.imageTagMutabilityExclusionFilters ?? []).some(({ filter }) => wildcardMatches(filter, tag));
+  const excluded = () => (repository.imageTagMutabilityExclusionFilters ?? []).some(({ filter }) => matchesWildcard(filter, tag));
   switch (repository.imageTagMutability) {
     case 'IMMUTABLE':
       return true;

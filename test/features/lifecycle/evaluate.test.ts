@@ -1,4 +1,5 @@
-import { evaluateLifecyclePolicy, matchesWildcard } from '../../../src/features/lifecycle/evaluate.js';
+import { evaluateLifecyclePolicy } from '../../../src/features/lifecycle/evaluate.js';
+import { matchesWildcard } from '../../../src/lib/wildcard.js';
 import { parseLifecyclePolicy } from '../../../src/features/lifecycle/policy.js';
 import type {
   LifecycleAction,
