@@ -172,8 +172,11 @@ function compareParts(aText: string, bText: string): number {
 
 /**
  * dpkg's order(): `~` sorts before everything, even the end of the part; then the end (or a
- * digit, which ends a non-digit run); then ASCII letters; then every other byte. Bytes are
- * taken as unsigned, and a NUL byte (which dpkg never sees) counts as an ordinary non-letter.
+ * digit, which ends a non-digit run); then ASCII letters; then every other character, by its
+ * code + 256. dpkg passes a C `char` there, which is signed on amd64: a non-ASCII byte arrives
+ * as byte - 256 and so weighs its unsigned value, between the letters and ASCII punctuation.
+ * We follow amd64 (arm64 dpkg, with unsigned chars, puts those bytes after the punctuation).
+ * A NUL byte, which dpkg never sees, counts as an ordinary non-letter.
  */
 function order(bytes: string, index: number): number {
   if (index >= bytes.length) return 0;
@@ -181,5 +184,5 @@ function order(bytes: string, index: number): number {
   if (isAsciiDigit(code)) return 0;
   if ((code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a)) return code;
   if (code === 0x7e) return -1;
-  return code + 256;
+  return code >= 0x80 ? code : code + 256;
 }
