@@ -7,6 +7,7 @@ import express from 'express';
 import { createAdminRouter, createCollector, createLifecycleRunner } from './admin/admin.js';
 import type { Config } from './config.js';
 import { createHandlers } from './features/index.js';
+import { createScanService, type ScanService } from './features/scanning/scan-service.js';
 import { createClock, type Clock } from './lib/clock.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { requestLog } from './lib/request-log.js';
@@ -25,6 +26,8 @@ export interface Engine {
   readonly config: Config;
   readonly store: Store;
   readonly clock: Clock;
+  /** Background image scans: `idle()` resolves once none is queued or running. */
+  readonly scans: ScanService;
   /** One ECR API call, without HTTP: the same pipeline POST / runs. */
   readonly invokeApi: ApiInvoker;
   /** The whole HTTP surface (API, registry, admin) as a node:http request handler. */
@@ -81,14 +84,18 @@ export async function createEngine(config: Config, logger: Logger = createLogger
   let boundHost = () => `${config.host}:${config.port}`;
   const defaultScope = () => ({ accountId: config.accountId, region: config.region });
 
-  const handlers = createHandlers({ store, clock, registryHost: registryHostFor(config, () => boundHost()), downloadSecret });
+  const scans = createScanService({ store, clock, vulnDbPath: config.vulnDbPath, limits: config.scanLimits, logger });
+  const onImagePushed = scans.onImagePushed;
+  const handlers = createHandlers({ store, clock, registryHost: registryHostFor(config, () => boundHost()), downloadSecret, scans, onImagePushed });
   const model = loadModel();
   const invokeApi = createApiInvoker({ model, handlers, logger, defaultScope });
   const controlPlane = createControlPlane({ model, handlers, logger, maxBodyBytes: config.maxBodyBytes, defaultScope, invoke: invokeApi });
 
   const collect = createCollector({ store, clock });
   const lifecycle = createLifecycleRunner({ store, clock });
-  const registry = createRegistry({ store, clock, logger, requireAuth: config.requireAuth, downloadSecret, defaultScope });
+  const registry = createRegistry({ store, clock, logger, requireAuth: config.requireAuth, downloadSecret, defaultScope, onImagePushed });
+  // Scans a previous process left unfinished are redone.
+  await scans.resume();
 
   const app = express();
   app.disable('x-powered-by');
@@ -134,6 +141,7 @@ export async function createEngine(config: Config, logger: Logger = createLogger
     config,
     store,
     clock,
+    scans,
     invokeApi,
     handle,
     setBoundHost(host) {
@@ -143,6 +151,7 @@ export async function createEngine(config: Config, logger: Logger = createLogger
       closing ??= (async () => {
         clearInterval(timer);
         if (lifecycleTimer) clearInterval(lifecycleTimer);
+        await scans.close();
         await store.close();
       })();
       return closing;

@@ -1,5 +1,6 @@
 // `berth serve`: flags (or BERTH_* environment variables) -> Config -> a running server.
 // commander does the parsing and help text: a well-kept library beats a hand-rolled parser.
+import { existsSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { defaultConfig, defaultDataDir, DEFAULT_PORT, type Config } from './config.js';
 import { startServer } from './app.js';
@@ -35,6 +36,11 @@ function parseInterval(value: string): number {
   return seconds;
 }
 
+function parseExistingPath(value: string): string {
+  if (!existsSync(value)) throw new InvalidArgumentError(`${value} does not exist`);
+  return value;
+}
+
 const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 const program = new Command('berth').version(VERSION).description('A local Amazon ECR: AWS API and OCI registry on one port.');
@@ -52,8 +58,9 @@ program
   .addOption(new Option('--require-auth', 'refuse registry requests without an ECR token, as ECR does (env BERTH_REQUIRE_AUTH=1|true)'))
   .addOption(new Option('--clock-offset <seconds>', "shift Berth's clock (lifecycle ages, token expiry); POST /_berth/clock changes it at run time").env('BERTH_CLOCK_OFFSET').default(0).argParser(parseSeconds))
   .addOption(new Option('--lifecycle-interval <seconds>', 'how often lifecycle policies are applied (0 = only on POST /_berth/lifecycle/run)').env('BERTH_LIFECYCLE_INTERVAL').default(3600).argParser(parseInterval))
+  .addOption(new Option('--vuln-db <path>', 'directory of OSV vulnerability records (e.g. the unzipped Debian and Alpine all.zip) that scans match packages against').env('BERTH_VULN_DB').argParser(parseExistingPath))
   .addOption(new Option('--log-level <level>', 'log verbosity').env('BERTH_LOG_LEVEL').choices(LOG_LEVELS).default('warn'))
-  .action(async (options: { host: string; port: number; dataDir: string; ephemeral?: boolean; accountId: string; region: string; registryHost?: string; requireAuth?: boolean; clockOffset: number; lifecycleInterval: number; logLevel: LogLevel }) => {
+  .action(async (options: { host: string; port: number; dataDir: string; ephemeral?: boolean; accountId: string; region: string; registryHost?: string; requireAuth?: boolean; clockOffset: number; lifecycleInterval: number; vulnDb?: string; logLevel: LogLevel }) => {
     const config: Config = defaultConfig({
       host: options.host,
       port: options.port,
@@ -66,6 +73,7 @@ program
       requireAuth: options.requireAuth === true || ['1', 'true', 'yes'].includes((process.env.BERTH_REQUIRE_AUTH ?? '').toLowerCase()),
       clockOffsetSeconds: options.clockOffset,
       lifecycleIntervalMs: options.lifecycleInterval * 1000,
+      vulnDbPath: options.vulnDb,
       logLevel: options.logLevel,
     });
     const logger = createLogger(config.logLevel);

@@ -1,5 +1,6 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import type { ScanLimits } from './features/scanning/scan-limits.js';
 import type { LogLevel } from './lib/logger.js';
 
 export interface Config {
@@ -26,6 +27,10 @@ export interface Config {
   clockOffsetSeconds: number;
   /** How often stored lifecycle policies are applied; 0 = only on POST /_berth/lifecycle/run. */
   lifecycleIntervalMs: number;
+  /** Directory (or file) of OSV vulnerability records the scanner matches packages against. */
+  vulnDbPath?: string;
+  /** Bounds on one scan's work (features/scanning/scan-limits.ts); the defaults suit real images. */
+  scanLimits?: Partial<ScanLimits>;
   /** Largest control-plane request body: UploadLayerPart carries up to 20 MiB in base64. */
   maxBodyBytes: number;
 }

@@ -2,6 +2,7 @@ import type { Clock } from '../lib/clock.js';
 import type { Scope } from '../lib/scope.js';
 import type { OperationContext } from '../model/handlers.js';
 import type { Store } from '../store/store.js';
+import type { ScanService } from './scanning/scan-service.js';
 
 /** What feature code is given; app.ts builds it once. */
 export interface FeatureDeps {
@@ -14,6 +15,10 @@ export interface FeatureDeps {
    * so its URLs survive a restart. Without one, a random per-process secret is used.
    */
   downloadSecret?: Buffer;
+  /** Background image scans (StartImageScan, scan on push). */
+  scans: ScanService;
+  /** Told of every newly stored image: the scan service's scan on push. */
+  onImagePushed?: ScanService['onImagePushed'];
 }
 
 /** The registry an action addresses: `registryId` when given, else the caller's own. */

@@ -8,12 +8,13 @@ import { layerHandlers } from './layers/handlers.js';
 import { lifecycleHandlers } from './lifecycle/handlers.js';
 import { notBuilt } from './not-built.js';
 import { policyHandlers } from './policies/index.js';
+import { scanningConfigurationHandlers } from './scanning/configuration.js';
+import { scanningHandlers } from './scanning/handlers.js';
 import { repositoryHandlers } from './repositories/repositories.js';
 import { tagHandlers } from './repositories/tags.js';
 
 export type { FeatureDeps } from './deps.js';
 
-const SCANNING = 'image scanning is planned';
 const REPLICATION = 'replication is planned';
 const PULL_THROUGH = 'pull-through cache is planned';
 const TEMPLATES = 'repository creation templates are planned';
@@ -32,14 +33,11 @@ export function createHandlers(deps: FeatureDeps): EcrHandlers {
     ...imageHandlers(deps),
     ...storageClassHandlers(deps),
     ...lifecycleHandlers(deps),
+    ...scanningConfigurationHandlers(deps),
+    ...scanningHandlers(deps),
 
     DescribeImageReplicationStatus: notBuilt('DescribeImageReplicationStatus', REPLICATION),
 
-    StartImageScan: notBuilt('StartImageScan', SCANNING),
-    DescribeImageScanFindings: notBuilt('DescribeImageScanFindings', SCANNING),
-    PutRegistryScanningConfiguration: notBuilt('PutRegistryScanningConfiguration', SCANNING),
-    GetRegistryScanningConfiguration: notBuilt('GetRegistryScanningConfiguration', SCANNING),
-    BatchGetRepositoryScanningConfiguration: notBuilt('BatchGetRepositoryScanningConfiguration', SCANNING),
 
     PutReplicationConfiguration: notBuilt('PutReplicationConfiguration', REPLICATION),
     StartReplicationBackfill: notBuilt('StartReplicationBackfill', REPLICATION),

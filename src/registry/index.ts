@@ -67,7 +67,7 @@ const isClientGone = (error: unknown): boolean => {
 
 /** Answers every request under /v2. */
 export function createRegistry(options: RegistryOptions) {
-  const deps: RegistryDeps = { store: options.store, clock: options.clock };
+  const deps: RegistryDeps = { store: options.store, clock: options.clock, onImagePushed: options.onImagePushed };
   const authOptions: AuthOptions = { store: options.store, clock: options.clock, requireAuth: options.requireAuth, defaultScope: options.defaultScope };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -131,5 +131,7 @@ export interface ScanRecord {
   /** The last StartImageScan: ECR allows one manual basic scan per image per 24 hours. */
   manualScanAt?: number;
   vulnerabilitySourceUpdatedAt?: number;
+  /** ImageScanFinding (BASIC) or EnhancedImageScanFinding (ENHANCED) objects, as JSON. */
   findings?: unknown[];
+  severityCounts?: Record<string, number>;
 }

@@ -11,7 +11,8 @@ import {
   RepositoryNotFoundException,
   paginateDescribeRepositories,
   paginateListImages,
-  waitForImageScanComplete,
+  StartLifecyclePolicyPreviewCommand,
+  waitUntilImageScanComplete,
   waitUntilLifecyclePolicyPreviewComplete,
 } from '@aws-sdk/client-ecr';
 import { operationNames } from '../../src/model/generated/operations.js';
@@ -201,20 +202,21 @@ describe('pagination helpers and waiters', () => {
     expect(sortByTag(seen)).toEqual(tags.map((imageTag, i) => ({ imageTag, imageDigest: digests[i] })));
   });
 
-  test("the SDK's waiters call through to Berth (both need features not built yet, so they time out on its answer)", async () => {
+  test("the SDK's waiters call through to Berth: a preview completes, a scan of a missing image is refused", async () => {
     const client = mockedClient();
-    const scan = waitForImageScanComplete(
-      { client, maxWaitTime: 2, minDelay: 1, maxDelay: 1 },
-      { repositoryName: 'any', imageId: { imageTag: 'latest' } },
+    const repositoryName = 'waiters/app';
+    await client.send(new CreateRepositoryCommand({ repositoryName }));
+    const lifecyclePolicyText = JSON.stringify({
+      rules: [{ rulePriority: 1, selection: { tagStatus: 'untagged', countType: 'imageCountMoreThan', countNumber: 5 }, action: { type: 'expire' } }],
+    });
+    await client.send(new StartLifecyclePolicyPreviewCommand({ repositoryName, lifecyclePolicyText }));
+    const preview = await waitUntilLifecyclePolicyPreviewComplete({ client, maxWaitTime: 10, minDelay: 1, maxDelay: 1 }, { repositoryName });
+    expect(preview.state).toBe('SUCCESS');
+    // The scan waiter polls DescribeImageScanFindings, whose ImageNotFoundException it cannot wait out.
+    const scan = await failure(
+      waitUntilImageScanComplete({ client, maxWaitTime: 3, minDelay: 1, maxDelay: 1 }, { repositoryName, imageId: { imageTag: 'latest' } }),
     );
-    const lifecycle = failure(waitUntilLifecyclePolicyPreviewComplete({ client, maxWaitTime: 2, minDelay: 1, maxDelay: 1 }, { repositoryName: 'any' }));
-    const [scanResult, lifecycleError] = await Promise.all([scan, lifecycle]);
-    expect(scanResult.state).toBe('TIMEOUT');
-    // Each poll reached Berth's DescribeImageScanFindings, which answered 501.
-    const observed = Object.entries(scanResult.observedResponses ?? {});
-    expect(observed).toEqual([[expect.stringMatching(/^501: DescribeImageScanFindings is not implemented by Berth yet/), expect.any(Number)]]);
-    expect(observed[0][1]).toBeGreaterThanOrEqual(2);
-    expect(lifecycleError.message).toMatch(/501: GetLifecyclePolicyPreview is not implemented by Berth yet/);
+    expect(scan.message).toMatch(/ImageNotFoundException|does not exist/);
   });
 });
 

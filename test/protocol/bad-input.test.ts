@@ -1,4 +1,4 @@
-import { CreateRepositoryCommand, DescribeRepositoriesCommand, StartImageScanCommand, type Repository } from '@aws-sdk/client-ecr';
+import { CreateRepositoryCommand, DescribeRepositoriesCommand, CreatePullThroughCacheRuleCommand, type Repository } from '@aws-sdk/client-ecr';
 import { loadModel, type MemberType } from '../../src/model/model.js';
 import type { OperationName } from '../../src/model/generated/operations.js';
 import { rawCall, startTestServer, type TestServer } from '../helpers/server.js';
@@ -229,10 +229,10 @@ describe('request ids', () => {
 });
 
 describe('operations not built yet', () => {
-  test('StartImageScan is HTTP 501 naming the operation, and the server carries on', async () => {
-    const input = { repositoryName: 'existing', imageId: { imageTag: 'latest' } };
-    const answer = await refusedWithoutHarm(() => rawCall(server.endpoint, 'StartImageScan', JSON.stringify(input)), 501, 'NotImplementedException');
-    expect(answer.json.message).toContain('StartImageScan');
+  test('CreatePullThroughCacheRule is HTTP 501 naming the operation, and the server carries on', async () => {
+    const input = { ecrRepositoryPrefix: 'hub', upstreamRegistryUrl: 'registry-1.docker.io' };
+    const answer = await refusedWithoutHarm(() => rawCall(server.endpoint, 'CreatePullThroughCacheRule', JSON.stringify(input)), 501, 'NotImplementedException');
+    expect(answer.json.message).toContain('CreatePullThroughCacheRule');
     const again = await rawCall(server.endpoint, 'DescribeRepositories', '{}');
     expect(again.status).toBe(200);
   });
@@ -240,13 +240,13 @@ describe('operations not built yet', () => {
   test('the SDK sees the 501 as an error named NotImplementedException', async () => {
     const error = await server
       .client()
-      .send(new StartImageScanCommand({ repositoryName: 'existing', imageId: { imageTag: 'latest' } }))
+      .send(new CreatePullThroughCacheRuleCommand({ ecrRepositoryPrefix: 'hub', upstreamRegistryUrl: 'registry-1.docker.io' }))
       .then(
         () => undefined,
         (e: Error & { $metadata?: { httpStatusCode?: number } }) => e,
       );
     expect(error?.name).toBe('NotImplementedException');
-    expect(error?.message).toContain('StartImageScan');
+    expect(error?.message).toContain('CreatePullThroughCacheRule');
     expect(error?.$metadata?.httpStatusCode).toBe(501);
   });
 });

@@ -3,12 +3,13 @@ import type { Scope } from '../../lib/scope.js';
 import { ecrError, type AwsError } from '../../model/errors.js';
 import type { Image, ImageDetail, ImageFailure, ImageIdentifier, ImageReferrer, TagStatus } from '../../model/generated/types.js';
 import type { EcrHandlers } from '../../model/handlers.js';
-import { imageKey, referrersPrefix, repositoryEntriesPrefix } from '../../store/keys.js';
-import type { ImageRecord } from '../../store/records.js';
+import { imageKey, referrersPrefix, repositoryEntriesPrefix, scanKey } from '../../store/keys.js';
+import type { ImageRecord, ScanRecord } from '../../store/records.js';
 import type { Store } from '../../store/store.js';
 import { targetScope, type FeatureDeps } from '../deps.js';
 import { invalidParameterAt } from '../messages.js';
 import { requireRepository } from '../repositories/lookup.js';
+import { scanSummary } from '../scanning/summary.js';
 import { manifestDigest, negotiateManifest, parseAccept } from './convert.js';
 import { deleteImage, findImage, imageStatusOf, isArchived, pushImage, readManifest, recordPull, resolveImage } from './images.js';
 
@@ -98,7 +99,7 @@ function tagged(image: ImageRecord, tagStatus: TagStatus | undefined): boolean {
 const statusMatches = (filter: string | undefined, status: 'ACTIVE' | 'ARCHIVED'): boolean =>
   filter === 'ANY' || (filter ?? 'ACTIVE') === status;
 
-function imageDetail(scope: Scope, repositoryName: string, image: ImageRecord): ImageDetail {
+function imageDetail(scope: Scope, repositoryName: string, image: ImageRecord, scan: ScanRecord | undefined): ImageDetail {
   return {
     registryId: scope.accountId,
     repositoryName,
@@ -113,6 +114,7 @@ function imageDetail(scope: Scope, repositoryName: string, image: ImageRecord): 
     ...(image.lastArchivedAt !== undefined ? { lastArchivedAt: new Date(image.lastArchivedAt) } : {}),
     ...(image.lastActivatedAt !== undefined ? { lastActivatedAt: new Date(image.lastActivatedAt) } : {}),
     ...(image.subject ? { subjectManifestDigest: image.subject } : {}),
+    ...scanSummary(scan),
   };
 }
 
@@ -271,6 +273,7 @@ export function imageHandlers(
 
     async DescribeImages(context, input) {
       const scope = targetScope(context, input.registryId);
+      const scanOf = (image: ImageRecord) => store.tables.scans.get(scanKey(scope, input.repositoryName, image.digest));
       await requireRepository(store, scope, input.repositoryName);
       if (input.imageIds) {
         if (input.maxResults !== undefined) throw invalidParameterAt('maxResults', 'maxResults cannot be used together with imageIds');
@@ -279,7 +282,7 @@ export function imageHandlers(
         for (const imageId of distinctIds(input.imageIds)) {
           const image = malformed(imageId) ? undefined : await resolveImage(store, scope, input.repositoryName, reference(imageId));
           if (!image) throw imageNotFound(scope, input.repositoryName, imageId);
-          if (!details.has(image.digest)) details.set(image.digest, imageDetail(scope, input.repositoryName, image));
+          if (!details.has(image.digest)) details.set(image.digest, imageDetail(scope, input.repositoryName, image, await scanOf(image)));
         }
         return { imageDetails: [...details.values()] };
       }
@@ -297,7 +300,7 @@ export function imageHandlers(
         page.push(image);
       }
       return {
-        imageDetails: page.map((image) => imageDetail(scope, input.repositoryName, image)),
+        imageDetails: await Promise.all(page.map(async (image) => imageDetail(scope, input.repositoryName, image, await scanOf(image)))),
         nextToken: more ? encodePageToken('images', page[page.length - 1].digest) : undefined,
       };
     },

@@ -31,6 +31,8 @@ import {
 export interface ImageDeps {
   store: Store;
   clock: Clock;
+  /** Told of every newly stored image (scan on push); must not throw or block. */
+  onImagePushed?: (scope: Scope, repositoryName: string, image: ImageRecord) => void;
 }
 
 export interface PushRequest {
@@ -217,6 +219,7 @@ export async function pushImage(
         if (previous) batch.put('images', imageKey(scope, repositoryName, previous.digest), withoutTag(previous, tag));
       }
     });
+    if (!existing) deps.onImagePushed?.(scope, repositoryName, image);
     return { image, manifest, created: !existing };
   });
 }
