@@ -4,12 +4,12 @@ import type { Scope } from '../../lib/scope.js';
 import { imageKey, repositoryKey, scanKey } from '../../store/keys.js';
 import type { ImageRecord, ScanRecord } from '../../store/records.js';
 import type { Store } from '../../store/store.js';
-import { imagesLock } from '../images/images.js';
-import { isIndexType } from '../images/manifest.js';
+import { imagesLock, readManifest } from '../images/images.js';
+import { isIndexType, parseManifest } from '../images/manifest.js';
 import { readScanningConfiguration, repositoryScanning } from './configuration.js';
 import { loadVulnDb, type VulnDb } from './osv-db.js';
 import type { ScanLimits } from './read-layers.js';
-import { scanImage, type ScanDeps } from './scan-image.js';
+import { scanImage, unscannableReason, type ScanDeps } from './scan-image.js';
 
 // Scans run in the background, off the request path, one at a time (a scan streams whole
 // layers; two at once would only share the same disk and CPU). The scan record is written
@@ -149,6 +149,11 @@ export function createScanService(options: ScanServiceOptions): ScanService {
       void (async () => {
         const repository = await store.tables.repositories.get(repositoryKey(scope, repositoryName));
         if (!repository) return;
+        // Artifacts (signatures, SBOMs, Helm charts) have no filesystem: nothing to scan on push.
+        const bytes = await readManifest(store, scope, repositoryName, image.digest);
+        if (!bytes) return;
+        const manifest = parseManifest(bytes, image.manifestMediaType);
+        if (unscannableReason(manifest.mediaType, manifest.layers)) return;
         const { scanFrequency } = repositoryScanning(await readScanningConfiguration(store, scope), repository);
         if (scanFrequency === 'MANUAL') return;
         await service.start(scope, repositoryName, image.digest, { manual: false });

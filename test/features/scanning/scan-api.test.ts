@@ -30,6 +30,7 @@ import {
   writeOsvDatabase,
 } from '../../helpers/scan-images.js';
 import { startTestServer, type TestServer } from '../../helpers/server.js';
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -310,4 +311,36 @@ test('a scan a restart cut short is redone when the server starts again', async 
   } finally {
     await rm(dataDir, { recursive: true, force: true });
   }
+});
+
+test('scan on push leaves artifacts alone: a signature pushed with a subject gets no scan', async () => {
+  const name = uniqueName('scan-artifact');
+  await createRepository(server, name);
+  await client.send(new PutImageScanningConfigurationCommand({ repositoryName: name, imageScanningConfiguration: { scanOnPush: true } }));
+  const subject = await pushLayers(server, name, 'v1', debianLayers());
+  const head = await fetch(`${server.endpoint}/v2/${name}/manifests/${subject}`, { method: 'HEAD' });
+  const payload = Buffer.from('{"critical":{"identity":{}}}');
+  const empty = Buffer.from('{}');
+  for (const blob of [payload, empty]) {
+    const upload = await fetch(`${server.endpoint}/v2/${name}/blobs/uploads/?digest=sha256:${createHash('sha256').update(blob).digest('hex')}`, { method: 'POST', body: blob });
+    expect(upload.status).toBe(201);
+  }
+  const signature = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: MEDIA.ociManifest,
+      artifactType: 'application/vnd.dev.cosign.artifact.sig.v1+json',
+      config: { mediaType: MEDIA.ociEmpty, digest: `sha256:${createHash('sha256').update(empty).digest('hex')}`, size: empty.length },
+      layers: [{ mediaType: 'application/vnd.dev.cosign.simplesigning.v1+json', digest: `sha256:${createHash('sha256').update(payload).digest('hex')}`, size: payload.length }],
+      subject: { mediaType: MEDIA.ociManifest, digest: subject, size: Number(head.headers.get('content-length')) },
+    }),
+  );
+  const signatureDigest = `sha256:${createHash('sha256').update(signature).digest('hex')}`;
+  expect((await putManifest(server, name, signatureDigest, signature, MEDIA.ociManifest)).status).toBe(201);
+  await server.engine.scans.idle();
+  await expect(
+    client.send(new DescribeImageScanFindingsCommand({ repositoryName: name, imageId: { imageDigest: signatureDigest } })),
+  ).rejects.toBeInstanceOf(ScanNotFoundException);
+  // The image itself was scanned on push.
+  expect((await scanned(name, 'v1')).imageScanStatus!.status).toBe('COMPLETE');
 });
