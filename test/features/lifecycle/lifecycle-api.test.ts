@@ -192,6 +192,12 @@ describe('preview, then a run on an advanced clock', () => {
     expect(remaining).toEqual([newUntagged.digest, releases[3].digest, releases[4].digest, dev.digest].sort());
     for (const gone of expected) expect((await v2(server, 'GET', `/v2/${name}/manifests/${gone}`)).status).toBe(404);
     for (const kept of remaining) expect((await v2(server, 'GET', `/v2/${name}/manifests/${kept}`)).status).toBe(200);
+    // The expired images' layers are now unreferenced: the collector removes them, and only them.
+    const gc = await fetch(`${server.endpoint}/_berth/gc?graceSeconds=0`, { method: 'POST' });
+    expect(((await gc.json()) as { linksRemoved: number }).linksRemoved).toBeGreaterThanOrEqual(4 * 3);
+    const expiredLayer = oldUntagged.layers[0].digest;
+    expect((await v2(server, 'HEAD', `/v2/${name}/blobs/${expiredLayer}`)).status).toBe(404);
+    expect((await v2(server, 'HEAD', `/v2/${name}/blobs/${releases[4].layers[0].digest}`)).status).toBe(200);
 
     // Six more days: the 1-day-old untagged image is now past 7 days.
     server.clock.setOffsetSeconds(6 * DAY + 60);
