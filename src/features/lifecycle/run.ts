@@ -7,11 +7,12 @@ import { deleteImageIn, imagesLock } from '../images/images.js';
 import { archived } from '../images/storage-class.js';
 import { evaluateLifecyclePolicy } from './evaluate.js';
 import { parseLifecyclePolicy } from './policy.js';
-import type { LifecycleDecision, LifecycleImage, LifecyclePolicy } from './policy-types.js';
+import type { LifecycleDecision, LifecycleImage } from './policy-types.js';
 
 // Applying stored lifecycle policies: on a schedule (--lifecycle-interval) and on demand
-// (POST /_berth/lifecycle/run). Each repository is evaluated and changed under its images
-// lock, so a push or delete racing the run is seen either wholly before or wholly after it.
+// (POST /_berth/lifecycle/run). Each repository is evaluated and changed under its repository
+// and images locks, so a push, delete or policy change racing the run is seen either wholly
+// before or wholly after it.
 
 export interface LifecycleDeps {
   store: Store;
@@ -35,7 +36,7 @@ export interface LifecycleRunReport {
   repositoriesEvaluated: number;
   expired: LifecycleOutcome[];
   transitioned: LifecycleOutcome[];
-  /** Repositories whose stored policy no longer parses (never expected: it was validated when put). */
+  /** Repositories not evaluated: a stored policy that no longer parses (never expected: it was validated when put), or a store failure. */
   failures: Array<{ registryId: string; region: string; repositoryName: string; reason: string }>;
 }
 
@@ -65,52 +66,61 @@ function splitRepositoryKey(key: string): { scope: Scope; name: string } {
 }
 
 /**
- * Evaluates one repository's policy against its images now and applies the outcome in one
- * batch. An image an index still references is never expired ahead of the index.
+ * Evaluates one repository's stored policy against its images now and applies the outcome,
+ * with lastEvaluatedAt, in one batch. Answers undefined when the repository or its policy is
+ * gone by the time the locks are held. An image an index still references is never expired
+ * ahead of the index.
+ *
+ * The repository's lock is taken before its images lock, the order DeleteRepository takes
+ * them in: the other order deadlocks against a forced delete that holds the repository and
+ * waits for the images. The policy is read under the repository lock, so the text evaluated is
+ * the one stored at that moment, never one deleted or replaced since the run listed it.
  */
 export async function applyLifecyclePolicy(
   deps: LifecycleDeps,
   scope: Scope,
   repositoryName: string,
-  policy: LifecyclePolicy,
-): Promise<LifecycleOutcome[]> {
+): Promise<LifecycleOutcome[] | undefined> {
   const { store, clock } = deps;
-  return store.exclusive(imagesLock(scope, repositoryName), async () => {
-    const images = await repositoryImages(store, scope, repositoryName);
-    const now = clock.now().getTime();
-    const decisions = evaluateLifecyclePolicy(policy, images.map(lifecycleImageOf), now);
-    const byDigest = new Map(images.map((image) => [image.digest, image]));
-    const expiring = new Set(decisions.filter((d) => d.action === 'EXPIRE').map((d) => d.digest));
-    const referencedByKept = new Set(images.filter((image) => !expiring.has(image.digest)).flatMap((image) => image.manifests));
+  const key = repositoryKey(scope, repositoryName);
+  return store.exclusive(key, () =>
+    store.exclusive(imagesLock(scope, repositoryName), async () => {
+      const repository = await store.tables.repositories.get(key);
+      if (repository?.lifecyclePolicyText === undefined) return undefined;
+      const policy = parseLifecyclePolicy(repository.lifecyclePolicyText);
+      const images = await repositoryImages(store, scope, repositoryName);
+      const now = clock.now().getTime();
+      const decisions = evaluateLifecyclePolicy(policy, images.map(lifecycleImageOf), now);
+      const byDigest = new Map(images.map((image) => [image.digest, image]));
+      const expiring = new Set(decisions.filter((d) => d.action === 'EXPIRE').map((d) => d.digest));
+      const referencedByKept = new Set(images.filter((image) => !expiring.has(image.digest)).flatMap((image) => image.manifests));
 
-    const applied: Array<{ decision: LifecycleDecision; image: ImageRecord }> = [];
-    for (const decision of decisions) {
-      const image = byDigest.get(decision.digest);
-      if (!image) continue;
-      if (decision.action === 'EXPIRE' && referencedByKept.has(image.digest)) continue;
-      applied.push({ decision, image });
-    }
-    await store.write((batch) => {
-      for (const { decision, image } of applied) {
-        if (decision.action === 'EXPIRE') deleteImageIn(batch, scope, repositoryName, image);
-        else batch.put('images', imageKey(scope, repositoryName, image.digest), archived(image, now));
+      const applied: Array<{ decision: LifecycleDecision; image: ImageRecord }> = [];
+      for (const decision of decisions) {
+        const image = byDigest.get(decision.digest);
+        if (!image) continue;
+        if (decision.action === 'EXPIRE' && referencedByKept.has(image.digest)) continue;
+        applied.push({ decision, image });
       }
-    });
-    await store.exclusive(repositoryKey(scope, repositoryName), async () => {
-      const current = await store.tables.repositories.get(repositoryKey(scope, repositoryName));
-      if (current) await store.write((batch) => batch.put('repositories', repositoryKey(scope, repositoryName), { ...current, lifecycleEvaluatedAt: now }));
-    });
-    return applied.map(({ decision, image }) => ({
-      registryId: scope.accountId,
-      region: scope.region,
-      repositoryName,
-      imageDigest: image.digest,
-      imageTags: [...image.tags],
-      action: decision.action,
-      ...(decision.targetStorageClass ? { targetStorageClass: decision.targetStorageClass } : {}),
-      appliedRulePriority: decision.appliedRulePriority,
-    }));
-  });
+      await store.write((batch) => {
+        for (const { decision, image } of applied) {
+          if (decision.action === 'EXPIRE') deleteImageIn(batch, scope, repositoryName, image);
+          else batch.put('images', imageKey(scope, repositoryName, image.digest), archived(image, now));
+        }
+        batch.put('repositories', key, { ...repository, lifecycleEvaluatedAt: now });
+      });
+      return applied.map(({ decision, image }) => ({
+        registryId: scope.accountId,
+        region: scope.region,
+        repositoryName,
+        imageDigest: image.digest,
+        imageTags: [...image.tags],
+        action: decision.action,
+        ...(decision.targetStorageClass ? { targetStorageClass: decision.targetStorageClass } : {}),
+        appliedRulePriority: decision.appliedRulePriority,
+      }));
+    }),
+  );
 }
 
 /** Applies every stored lifecycle policy, in every account and region. */
@@ -125,16 +135,19 @@ export async function runLifecycle(deps: LifecycleDeps): Promise<LifecycleRunRep
   const withPolicies: Array<[string, RepositoryRecord]> = (await deps.store.tables.repositories.list('')).filter(
     ([, repository]) => repository.lifecyclePolicyText !== undefined,
   );
-  for (const [key, repository] of withPolicies) {
+  for (const [key] of withPolicies) {
     const { scope, name } = splitRepositoryKey(key);
-    let policy: LifecyclePolicy;
+    let outcomes: LifecycleOutcome[] | undefined;
     try {
-      policy = parseLifecyclePolicy(repository.lifecyclePolicyText!);
+      outcomes = await applyLifecyclePolicy(deps, scope, name);
     } catch (error) {
+      // A stored policy that no longer parses (never expected: it was validated when put) or a
+      // store failure: the other repositories are still evaluated.
       report.failures.push({ registryId: scope.accountId, region: scope.region, repositoryName: name, reason: String(error) });
       continue;
     }
-    const outcomes = await applyLifecyclePolicy(deps, scope, name, policy);
+    // Deleted, or its policy deleted, since the listing: nothing was evaluated.
+    if (outcomes === undefined) continue;
     report.repositoriesEvaluated += 1;
     for (const outcome of outcomes) (outcome.action === 'EXPIRE' ? report.expired : report.transitioned).push(outcome);
   }
