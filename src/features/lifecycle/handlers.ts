@@ -49,6 +49,28 @@ export function lifecycleHandlers(
   'PutLifecyclePolicy' | 'GetLifecyclePolicy' | 'DeleteLifecyclePolicy' | 'StartLifecyclePolicyPreview' | 'GetLifecyclePolicyPreview'
 > {
   const { store, clock } = deps;
+  /**
+   * The previews this process is evaluating: each one's startedAt, by preview key. A stored
+   * IN_PROGRESS preview that is not here was left by a process that stopped before finishing
+   * it: the next GetLifecyclePolicyPreview finishes it, and it does not block a new
+   * StartLifecyclePolicyPreview (which would otherwise answer
+   * LifecyclePolicyPreviewInProgressException for ever).
+   */
+  const evaluating = new Map<string, number>();
+
+  /** Evaluates the preview off the request path. */
+  function schedulePreview(scope: Scope, repositoryName: string, startedAt: number): void {
+    const key = lifecyclePreviewKey(scope, repositoryName);
+    evaluating.set(key, startedAt);
+    setImmediate(() => {
+      completePreview(scope, repositoryName, startedAt)
+        .catch(() => undefined)
+        .finally(() => {
+          // A newer preview may have been scheduled meanwhile; it stays marked.
+          if (evaluating.get(key) === startedAt) evaluating.delete(key);
+        });
+    });
+  }
 
   /** Evaluates the preview's policy against the repository as it is now and stores the outcome. */
   async function completePreview(scope: Scope, repositoryName: string, startedAt: number): Promise<void> {
@@ -138,7 +160,7 @@ export function lifecycleHandlers(
       const key = lifecyclePreviewKey(scope, repositoryName);
       const startedAt = await store.exclusive(key, async () => {
         const current = await store.tables.lifecyclePreviews.get(key);
-        if (current?.status === 'IN_PROGRESS') {
+        if (current?.status === 'IN_PROGRESS' && evaluating.get(key) === current.startedAt) {
           throw ecrError('LifecyclePolicyPreviewInProgressException', 'Previous lifecycle policy preview request has not completed');
         }
         // Distinct per preview, so a late finisher of an earlier preview never overwrites a newer one.
@@ -147,9 +169,7 @@ export function lifecycleHandlers(
         return started;
       });
       // Off the request path, as ECR's preview is: the caller polls GetLifecyclePolicyPreview.
-      setImmediate(() => {
-        completePreview(scope, repositoryName, startedAt).catch(() => undefined);
-      });
+      schedulePreview(scope, repositoryName, startedAt);
       return { registryId: scope.accountId, repositoryName, lifecyclePolicyText: policyText, status: 'IN_PROGRESS' };
     },
 
@@ -157,8 +177,10 @@ export function lifecycleHandlers(
       const scope = targetScope(context, input.registryId);
       const repositoryName = input.repositoryName;
       await requireRepository(store, scope, repositoryName);
-      const preview = await store.tables.lifecyclePreviews.get(lifecyclePreviewKey(scope, repositoryName));
+      const key = lifecyclePreviewKey(scope, repositoryName);
+      const preview = await store.tables.lifecyclePreviews.get(key);
       if (!preview) throw previewNotFound(scope, repositoryName);
+      if (preview.status === 'IN_PROGRESS' && evaluating.get(key) !== preview.startedAt) schedulePreview(scope, repositoryName, preview.startedAt);
       const base = { registryId: scope.accountId, repositoryName, lifecyclePolicyText: preview.policyText, status: preview.status };
       if (preview.status !== 'COMPLETE') return base;
 
