@@ -44,6 +44,7 @@ export function parseLifecyclePolicy(text: string): LifecyclePolicy {
   }
 
   const parsed = rules.map((rule, index) => parseRule(rule, index));
+  parsed.forEach(checkIntegersFit);
   checkRulesTogether(parsed);
   return { rules: parsed.sort((a, b) => a.rulePriority - b.rulePriority) };
 }
@@ -56,6 +57,13 @@ const MAX_WILDCARDS = 4;
 const MIN_ARCHIVE_DAYS = 90;
 
 const COULD_NOT_MAP = 'Could not map policyString into LifecyclePolicy.';
+/**
+ * ECR's rule priorities are 32-bit (the API model's appliedRulePriority is an Integer), and a
+ * policy is mapped onto its types after the schema check, so a number past the int range fits
+ * the schema but not the mapping. ECR's exact words for it are not documented; Berth answers
+ * the mapping failure, with where and why.
+ */
+const INT_MAX = 2_147_483_647;
 /** The schema validator's sentence when a value fits neither of two alternative shapes (count vs age selection, expire vs transition action). */
 const NO_SCHEMA_MATCHED = 'instance failed to match exactly one schema (matched 0 out of 2)';
 
@@ -129,6 +137,12 @@ function requireStringList(value: Json | undefined, where: string): string[] {
     if (typeof item !== 'string') throw failure(wrongType(item, 'string'), `${where}[${index}]`);
   });
   return value as string[];
+}
+
+function checkIntegersFit(rule: LifecycleRule): void {
+  const named = `rule with rulePriority ${rule.rulePriority}`;
+  if (rule.rulePriority > INT_MAX) throw failure(COULD_NOT_MAP, `${named}, rulePriority`, `larger than ${INT_MAX}`);
+  if (rule.selection.countNumber > INT_MAX) throw failure(COULD_NOT_MAP, `${named}, selection.countNumber`, `larger than ${INT_MAX}`);
 }
 
 function parseRule(rule: Json, index: number): LifecycleRule {

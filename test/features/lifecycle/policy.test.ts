@@ -33,6 +33,11 @@ describe('parseLifecyclePolicy accepts', () => {
     expect(parsed.rules.length).toBe((JSON.parse(text) as { rules: unknown[] }).rules.length);
   });
 
+  test('the largest 32-bit rulePriority and countNumber', () => {
+    const parsed = parseLifecyclePolicy(policy(rule(2 ** 31 - 1, { ...untaggedCount, countNumber: 2 ** 31 - 1 })));
+    expect(parsed.rules[0]).toMatchObject({ rulePriority: 2 ** 31 - 1, selection: { countNumber: 2 ** 31 - 1 } });
+  });
+
   test('four wildcards per pattern, the most the userguide allows', () => {
     const text = policy(rule(1, { ...taggedAge, tagPatternList: ['*test*1*2*3', 'test*1*2*3*'] }));
     expect(parseLifecyclePolicy(text).rules[0].selection.tagPatternList).toEqual(['*test*1*2*3', 'test*1*2*3*']);
@@ -306,6 +311,16 @@ const violations: Violation[] = [
       rule(2, { tagStatus: 'tagged', tagPrefixList: ['v', 'prod'], countType: 'sinceImagePushed', countUnit: 'days', countNumber: 30 }),
     ),
     mentions: ['must contain a unique set of prefixes', 'rule with rulePriority 2, selection.tagPrefixList'],
+  },
+  {
+    name: 'a rulePriority past the 32-bit range ECR stores priorities in',
+    text: policy(rule(2 ** 31, untaggedCount)),
+    mentions: ['Could not map policyString into LifecyclePolicy.', 'rule with rulePriority 2147483648, rulePriority'],
+  },
+  {
+    name: 'a countNumber past the 32-bit range',
+    text: policy(rule(1, { ...untaggedCount, countNumber: 1e21 })),
+    mentions: ['Could not map policyString into LifecyclePolicy.', 'rule with rulePriority 1, selection.countNumber'],
   },
 ];
 
