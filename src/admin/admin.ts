@@ -24,6 +24,13 @@ export function createLifecycleRunner(deps: { store: Store; clock: Clock }) {
   };
 }
 
+/**
+ * The furthest POST /_berth/clock moves "now": 100 years either way. Far beyond any expiry or
+ * lifecycle age worth testing, and well inside what a Date holds (a larger offset made "now"
+ * an Invalid Date, so the answer and every later timed action failed with a 500).
+ */
+const MAX_CLOCK_OFFSET_SECONDS = 100 * 365.25 * 24 * 60 * 60;
+
 const secondsParam = (value: unknown, fallbackMs: number): number | undefined => {
   if (value === undefined) return fallbackMs;
   if (typeof value !== 'string' || value.trim() === '') return undefined;
@@ -67,6 +74,10 @@ export function createAdminRouter(deps: {
     const offset: unknown = (req.body as { offsetSeconds?: unknown } | undefined)?.offsetSeconds;
     if (typeof offset !== 'number' || !Number.isFinite(offset)) {
       res.status(400).json({ message: 'Send {"offsetSeconds": <number>}' });
+      return;
+    }
+    if (Math.abs(offset) > MAX_CLOCK_OFFSET_SECONDS) {
+      res.status(400).json({ message: `offsetSeconds must be between -${MAX_CLOCK_OFFSET_SECONDS} and ${MAX_CLOCK_OFFSET_SECONDS} (100 years)` });
       return;
     }
     deps.clock.setOffsetSeconds(offset);

@@ -42,10 +42,25 @@ test.each([
   ['no offsetSeconds', '{}'],
   ['a string offset', '{"offsetSeconds":"10"}'],
   ['malformed JSON', '{"offsetSeconds":'],
+  // Past what a Date can hold: the clock would read Invalid Date and every timed action fail.
+  ['an offset beyond any date', '{"offsetSeconds":1e300}'],
+  ['a negative offset beyond any date', '{"offsetSeconds":-1e300}'],
+  ['an offset past the largest date', '{"offsetSeconds":8640000000000}'],
+  ['an offset of more than 100 years', '{"offsetSeconds":3155760001}'],
 ])('%s is a 400 with a JSON message and the clock stays', async (_what, body) => {
   await clock(JSON.stringify({ offsetSeconds: 42 }));
   const response = await clock(body);
   expect(response.status).toBe(400);
   expect(((await response.json()) as { message: string }).message).toEqual(expect.any(String));
   expect(((await (await clock()).json()) as { offsetSeconds: number }).offsetSeconds).toBe(42);
+});
+
+test('the largest offsets accepted (100 years either way) still serve timed actions', async () => {
+  for (const offsetSeconds of [3_155_760_000, -3_155_760_000]) {
+    const set = await clock(JSON.stringify({ offsetSeconds }));
+    expect(set.status).toBe(200);
+    const token = await server.client().send(new GetAuthorizationTokenCommand({}));
+    expect(Math.abs(token.authorizationData![0].expiresAt!.getTime() - (Date.now() + offsetSeconds * 1000))).toBeLessThan(13 * 3600 * 1000);
+  }
+  await clock(JSON.stringify({ offsetSeconds: 0 }));
 });
