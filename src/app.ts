@@ -76,6 +76,9 @@ function serverSecret(config: Config): Buffer {
   return secret;
 }
 
+/** Node fires a timer whose delay exceeds 2^31-1 ms after 1 ms instead: longer intervals wait the longest it allows (about 24.8 days). */
+const timerDelay = (ms: number): number => Math.min(ms, 2 ** 31 - 1);
+
 /** Wires every module together. The only place that does. */
 export async function createEngine(config: Config, logger: Logger = createLogger(config.logLevel)): Promise<Engine> {
   const store = await openStore({ dataDir: config.dataDir, ephemeral: config.ephemeral });
@@ -107,13 +110,13 @@ export async function createEngine(config: Config, logger: Logger = createLogger
 
   const timer = setInterval(() => {
     collect().catch((error: unknown) => logger.error({ err: error }, 'garbage collection failed'));
-  }, config.gcIntervalMs);
+  }, timerDelay(config.gcIntervalMs));
   timer.unref();
   const lifecycleTimer =
     config.lifecycleIntervalMs > 0
       ? setInterval(() => {
           lifecycle().catch((error: unknown) => logger.error({ err: error }, 'lifecycle run failed'));
-        }, config.lifecycleIntervalMs)
+        }, timerDelay(config.lifecycleIntervalMs))
       : undefined;
   lifecycleTimer?.unref();
 

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { defaultConfig, defaultDataDir, DEFAULT_PORT, type Config } from './config.js';
 import { startServer } from './app.js';
+import { MAX_CLOCK_OFFSET_SECONDS } from './lib/clock.js';
 import { createLogger, type LogLevel } from './lib/logger.js';
 import { ACCOUNT_ID_PATTERN } from './lib/scope.js';
 import { VERSION } from './version.js';
@@ -27,6 +28,12 @@ function parseRegion(value: string): string {
 function parseSeconds(value: string): number {
   const seconds = Number(value);
   if (value.trim() === '' || !Number.isFinite(seconds)) throw new InvalidArgumentError('must be a number of seconds');
+  return seconds;
+}
+
+function parseClockOffset(value: string): number {
+  const seconds = parseSeconds(value);
+  if (Math.abs(seconds) > MAX_CLOCK_OFFSET_SECONDS) throw new InvalidArgumentError('must be within 100 years either way');
   return seconds;
 }
 
@@ -56,7 +63,7 @@ program
   .addOption(new Option('--region <region>', 'region for callers that send no credential scope').env('BERTH_REGION').default('us-east-1').argParser(parseRegion))
   .addOption(new Option('--registry-host <template>', 'host of repository URIs, e.g. {account}.dkr.ecr.{region}.localhost:5080').env('BERTH_REGISTRY_HOST'))
   .addOption(new Option('--require-auth', 'refuse registry requests without an ECR token, as ECR does (env BERTH_REQUIRE_AUTH=1|true)'))
-  .addOption(new Option('--clock-offset <seconds>', "shift Berth's clock (lifecycle ages, token expiry); POST /_berth/clock changes it at run time").env('BERTH_CLOCK_OFFSET').default(0).argParser(parseSeconds))
+  .addOption(new Option('--clock-offset <seconds>', "shift Berth's clock (lifecycle ages, token expiry); POST /_berth/clock changes it at run time").env('BERTH_CLOCK_OFFSET').default(0).argParser(parseClockOffset))
   .addOption(new Option('--lifecycle-interval <seconds>', 'how often lifecycle policies are applied (0 = only on POST /_berth/lifecycle/run)').env('BERTH_LIFECYCLE_INTERVAL').default(3600).argParser(parseInterval))
   .addOption(new Option('--vuln-db <path>', 'directory of OSV vulnerability records (e.g. the unzipped Debian and Alpine all.zip) that scans match packages against').env('BERTH_VULN_DB').argParser(parseExistingPath))
   .addOption(new Option('--log-level <level>', 'log verbosity').env('BERTH_LOG_LEVEL').choices(LOG_LEVELS).default('warn'))

@@ -114,6 +114,9 @@ test('bad options are refused with a message and exit code 1', async () => {
   const badOffset = await run(['serve', '--clock-offset', 'soon', '--ephemeral', '--port', '0']);
   expect(badOffset.code).toBe(1);
   expect(badOffset.stderr).toMatch(/clock-offset.*seconds/);
+  const farOffset = await run(['serve', '--clock-offset', '1e300', '--ephemeral', '--port', '0']);
+  expect(farOffset.code).toBe(1);
+  expect(farOffset.stderr).toMatch(/clock-offset.*100 years/);
   const badInterval = await run(['serve', '--lifecycle-interval', '-5', '--ephemeral', '--port', '0']);
   expect(badInterval.code).toBe(1);
   expect(badInterval.stderr).toMatch(/lifecycle-interval/);

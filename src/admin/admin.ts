@@ -1,7 +1,7 @@
 import express, { Router } from 'express';
 import { collectGarbage, DEFAULT_GC_OPTIONS, type GcOptions } from '../features/gc/collect.js';
 import { runLifecycle, type LifecycleRunReport } from '../features/lifecycle/run.js';
-import type { Clock } from '../lib/clock.js';
+import { MAX_CLOCK_OFFSET_SECONDS, type Clock } from '../lib/clock.js';
 import type { Store } from '../store/store.js';
 
 /** One collection at a time: the periodic one and POST /_berth/gc share it. */
@@ -24,12 +24,6 @@ export function createLifecycleRunner(deps: { store: Store; clock: Clock }) {
   };
 }
 
-/**
- * The furthest POST /_berth/clock moves "now": 100 years either way. Far beyond any expiry or
- * lifecycle age worth testing, and well inside what a Date holds (a larger offset made "now"
- * an Invalid Date, so the answer and every later timed action failed with a 500).
- */
-const MAX_CLOCK_OFFSET_SECONDS = 100 * 365.25 * 24 * 60 * 60;
 
 const secondsParam = (value: unknown, fallbackMs: number): number | undefined => {
   if (value === undefined) return fallbackMs;
