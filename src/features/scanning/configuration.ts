@@ -48,6 +48,16 @@ function checkRules(scanType: ScanType, rules: RegistryScanningRule[]): void {
   }
 }
 
+/**
+ * Whether a scanning filter selects a repository (userguide image-scanning-filters.html, "Filter
+ * wildcards"): a filter without `*` matches every name that contains it (`prod` matches
+ * `repo-prod-repo`); with `*`, the whole name must match, `*` standing for any run of characters
+ * (`prod*` matches `prodrepo` but not `repo-prod`).
+ */
+export function scanFilterMatches(filter: string, repositoryName: string): boolean {
+  return filter.includes('*') ? matchesWildcard(filter, repositoryName) : repositoryName.includes(filter);
+}
+
 /** How a repository's images are scanned now, and which registry filters say so. */
 export function repositoryScanning(
   configuration: Required<RegistryScanningConfiguration>,
@@ -56,7 +66,7 @@ export function repositoryScanning(
   const matching = (frequency: ScanFrequency) =>
     configuration.rules
       .filter((rule) => rule.scanFrequency === frequency)
-      .flatMap((rule) => rule.repositoryFilters.filter((filter) => matchesWildcard(filter.filter, repository.name)));
+      .flatMap((rule) => rule.repositoryFilters.filter((filter) => scanFilterMatches(filter.filter, repository.name)));
   // Continuous scanning includes scanning on push, so it wins where both rules match.
   for (const frequency of ['CONTINUOUS_SCAN', 'SCAN_ON_PUSH'] as const) {
     const filters = matching(frequency);
