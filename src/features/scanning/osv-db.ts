@@ -176,27 +176,80 @@ export function createVulnDb(records: Iterable<unknown>): VulnDb {
 /** How many files are read and parsed at once: enough to keep the disk busy, few enough to bound memory. */
 const READ_CONCURRENCY = 16;
 
+export interface LoadOptions {
+  /**
+   * Bytes of files held at once (read and being parsed). The OSV exports are one small file per
+   * record, but a file may hold a JSON array of a whole database: 16 of those read at once would
+   * hold 16 databases. A file larger than this is read alone. Default 128 MiB.
+   */
+  maxBytesInFlight?: number;
+  /**
+   * Files larger than this are skipped (and counted as skipped) without being read. Default 512
+   * MiB, about the longest string V8 can make: a larger file could not be parsed anyway, only
+   * read into memory whole first.
+   */
+  maxFileBytes?: number;
+}
+
+/** Bytes in flight, shared by the readers: a reader waits until its file fits (or nothing else is held). */
+class ByteAllowance {
+  private used = 0;
+  private waiters: Array<() => void> = [];
+
+  constructor(private readonly limit: number) {}
+
+  async acquire(bytes: number): Promise<void> {
+    while (this.used > 0 && this.used + bytes > this.limit) await new Promise<void>((resolve) => this.waiters.push(resolve));
+    this.used += bytes;
+  }
+
+  release(bytes: number): void {
+    this.used -= bytes;
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const wake of waiters) wake();
+  }
+}
+
 /**
  * Loads every *.json file under `path` (recursively); `path` may also be a single file. A file
  * holds one OSV record or a JSON array of them. Files that are not JSON and records that are not
  * valid OSV are skipped and counted, never fatal: one bad file must not take the scanner down.
  */
-export async function loadVulnDb(path: string): Promise<VulnDb> {
+export async function loadVulnDb(path: string, options: LoadOptions = {}): Promise<VulnDb> {
+  const maxFileBytes = options.maxFileBytes ?? 512 * 1024 ** 2;
+  const allowance = new ByteAllowance(options.maxBytesInFlight ?? 128 * 1024 ** 2);
   const builder = new VulnDbBuilder();
   const files = (await stat(path)).isDirectory() ? await listJsonFiles(path) : [path];
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < files.length) {
       const file = files[next++] as string;
-      let parsed: unknown;
+      let size: number;
       try {
-        parsed = JSON.parse(await readFile(file, 'utf8'));
+        size = (await stat(file)).size;
       } catch {
         builder.skip();
         continue;
       }
-      if (Array.isArray(parsed)) for (const record of parsed) builder.add(record);
-      else builder.add(parsed);
+      if (size > maxFileBytes) {
+        builder.skip();
+        continue;
+      }
+      await allowance.acquire(size);
+      try {
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(await readFile(file, 'utf8'));
+        } catch {
+          builder.skip();
+          continue;
+        }
+        if (Array.isArray(parsed)) for (const record of parsed) builder.add(record);
+        else builder.add(parsed);
+      } finally {
+        allowance.release(size);
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, files.length) }, worker));

@@ -135,3 +135,23 @@ test('an empty directory is an empty database', async () => {
 test('a missing path is an error the caller sees', async () => {
   await expect(loadVulnDb('/nonexistent/berth-osv-data')).rejects.toThrow(/ENOENT/);
 });
+
+test('memory while loading is bounded: a file over maxFileBytes is skipped unread, and a tight maxBytesInFlight reads the same database', async () => {
+  const dir = await osvDir({
+    'all.json': [debianOpensslCve, alpineOpenssl, debianOpensslDsa],
+    'a.json': debianAptUnfixed,
+    'b.json': debianUtilLinux,
+  });
+  const whole = await loadVulnDb(dir);
+  expect(whole.stats).toMatchObject({ entries: 5, skipped: 0 });
+  // One byte in flight: every file is read alone, one after another.
+  const serial = await loadVulnDb(dir, { maxBytesInFlight: 1 });
+  expect(serial.stats).toEqual(whole.stats);
+  expect(serial.affected('Debian:12', 'openssl').map((entry) => entry.vulnerability.id)).toEqual(
+    whole.affected('Debian:12', 'openssl').map((entry) => entry.vulnerability.id),
+  );
+  // The array file is the only one over 2 KiB: it is skipped, the small ones are read.
+  const capped = await loadVulnDb(dir, { maxFileBytes: 2048 });
+  expect(capped.stats).toMatchObject({ entries: 2, skipped: 1 });
+  expect(capped.affected('Alpine:v3.18', 'openssl')).toEqual([]);
+});
