@@ -10,7 +10,6 @@ import { isArchived, readManifest, resolveImage } from '../images/images.js';
 import { parseManifest } from '../images/manifest.js';
 import { invalidParameterAt } from '../messages.js';
 import { requireRepository } from '../repositories/lookup.js';
-import { readScanningConfiguration } from './configuration.js';
 import { unscannableReason } from './scan-image.js';
 import type { ScanService } from './scan-service.js';
 
@@ -18,8 +17,6 @@ import type { ScanService } from './scan-service.js';
 
 /** DescribeImageScanFindings returns up to 100 findings a page when maxResults is not given. */
 const DEFAULT_PAGE_SIZE = 100;
-/** ECR allows one manual basic scan per image every 24 hours. */
-const MANUAL_SCAN_INTERVAL_MS = 24 * 60 * 60 * 1000;
 
 const idText = (imageId: ImageIdentifier): string =>
   `{imageDigest:'${imageId.imageDigest ?? 'null'}', imageTag:'${imageId.imageTag ?? 'null'}'}`;
@@ -41,7 +38,7 @@ function reviveDates(value: unknown): unknown {
 }
 
 export function scanningHandlers(deps: FeatureDeps & { scans: ScanService }): Pick<EcrHandlers, 'StartImageScan' | 'DescribeImageScanFindings'> {
-  const { store, clock, scans } = deps;
+  const { store, scans } = deps;
 
   async function requireImage(scope: Scope, repositoryName: string, imageId: ImageIdentifier): Promise<ImageRecord> {
     await requireRepository(store, scope, repositoryName);
@@ -69,24 +66,14 @@ export function scanningHandlers(deps: FeatureDeps & { scans: ScanService }): Pi
       const unscannable = manifest ? unscannableReason(manifest.mediaType, manifest.layers) : 'The image has no manifest.';
       if (unscannable) throw ecrError('UnsupportedImageTypeException', unscannable);
 
-      const previous = await store.tables.scans.get(scanKey(scope, repositoryName, image.digest));
-      const response = (status: 'IN_PROGRESS') => ({
+      // The 24-hour limit of basic scans and a scan already in progress are the service's to judge, under its lock.
+      const record = await scans.start(scope, repositoryName, image.digest, { manual: true });
+      return {
         registryId: scope.accountId,
         repositoryName,
         imageId: answeredId(image, input.imageId),
-        imageScanStatus: { status },
-      });
-      if (previous?.status === 'IN_PROGRESS') return response('IN_PROGRESS');
-      const { scanType } = await readScanningConfiguration(store, scope);
-      if (
-        scanType === 'BASIC' &&
-        previous?.manualScanAt !== undefined &&
-        clock.now().getTime() - previous.manualScanAt < MANUAL_SCAN_INTERVAL_MS
-      ) {
-        throw ecrError('LimitExceededException', 'The scan quota per image has been exceeded. Wait and try again.');
-      }
-      await scans.start(scope, repositoryName, image.digest, { manual: true });
-      return response('IN_PROGRESS');
+        imageScanStatus: { status: record.status },
+      };
     },
 
     async DescribeImageScanFindings(context, input) {

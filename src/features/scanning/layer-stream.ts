@@ -39,15 +39,25 @@ function compressionOf(head: Buffer): Compression {
   return 'none';
 }
 
+/** Why a scan that was given up stops reading. */
+const abandoned = (digest: string): ScanFailure => new ScanFailure(`Layer ${digest} was not read: the scan was given up`);
+
 /** The layer's raw bytes; failures to open or read it become ScanFailures naming the layer. */
-async function* rawBytes(layer: LayerSource): AsyncGenerator<Buffer> {
+async function* rawBytes(layer: LayerSource, signal: AbortSignal | undefined): AsyncGenerator<Buffer> {
   let stream: NodeJS.ReadableStream | Readable;
   try {
     stream = await layer.open();
   } catch (error) {
     throw new ScanFailure(`Layer ${layer.digest} could not be opened: ${messageOf(error)}`);
   }
+  // A scan given up (its deadline passed) must not stay blocked on a read that never completes:
+  // destroying the stream ends the read with the failure.
+  const abort = (): void => {
+    if ('destroy' in stream && typeof stream.destroy === 'function') stream.destroy(abandoned(layer.digest));
+  };
+  signal?.addEventListener('abort', abort, { once: true });
   try {
+    if (signal?.aborted) throw abandoned(layer.digest);
     for await (const chunk of stream) {
       if (typeof chunk === 'string') yield Buffer.from(chunk);
       else yield Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
@@ -56,6 +66,7 @@ async function* rawBytes(layer: LayerSource): AsyncGenerator<Buffer> {
     if (error instanceof ScanFailure) throw error;
     throw new ScanFailure(`Layer ${layer.digest} could not be read: ${messageOf(error)}`);
   } finally {
+    signal?.removeEventListener('abort', abort);
     // Stopping early (a failure further down) must release the blob, not leave it open.
     if ('destroy' in stream && typeof stream.destroy === 'function') stream.destroy();
   }
@@ -110,9 +121,9 @@ async function* unzstd(bytes: AsyncGenerator<Buffer>, digest: string, maxWindowB
   }
 }
 
-/** The layer's tar bytes, decompressed and counted against the budget. */
-export async function* layerTarBytes(layer: LayerSource, budget: ScanBudget): AsyncGenerator<Buffer> {
-  const { compression, bytes } = await sniff(rawBytes(layer));
+/** The layer's tar bytes, decompressed and counted against the budget; stops with a ScanFailure once `signal` aborts. */
+export async function* layerTarBytes(layer: LayerSource, budget: ScanBudget, signal?: AbortSignal): AsyncGenerator<Buffer> {
+  const { compression, bytes } = await sniff(rawBytes(layer, signal));
   const tar =
     compression === 'gzip'
       ? gunzip(bytes, layer.digest)
@@ -120,6 +131,8 @@ export async function* layerTarBytes(layer: LayerSource, budget: ScanBudget): As
         ? unzstd(bytes, layer.digest, budget.limits.maxZstdWindowBytes)
         : bytes;
   for await (const chunk of tar) {
+    // Decompression can go on for a while from bytes already read (a zstd bomb): check here too.
+    if (signal?.aborted) throw abandoned(layer.digest);
     budget.spendBytes(chunk.length, layer.digest);
     yield chunk;
   }

@@ -7,12 +7,19 @@
 // A layer's entries go into an upper tree; whiteouts in it apply to the lower layers only (OCI
 // image spec, "Whiteouts"), so the upper tree records them as flags and commitLayer() applies
 // them before merging the layer's own entries into the lower tree.
+//
+// What the tree holds is bounded, not just the kept files' contents: every node is charged for
+// the bytes it alone holds (its name, a link's target, a file's contents), so a layer of a
+// million symlinks with 4 MiB targets (pax linkpath records gzip to almost nothing) fails the
+// scan at the limit instead of holding gigabytes of strings.
 
 import { ScanFailure } from './inventory.js';
 
 interface Flags {
   /** A whiteout for this path was in the layer: what lower layers had here is deleted. */
   whiteout?: boolean;
+  /** Bytes this node alone holds: its name, a symlink's target, a file's contents. */
+  cost: number;
 }
 
 export interface DirNode extends Flags {
@@ -42,49 +49,58 @@ export type TreeNode = DirNode | FileNode | SymlinkNode | OtherNode | AbsentNode
 /** Linux gives up after 40 symlinks in one lookup (MAXSYMLINKS); so does the scanner. */
 const MAX_SYMLINK_HOPS = 40;
 
-function newDir(): DirNode {
-  return { kind: 'dir', children: new Map() };
+function newDir(cost = 0): DirNode {
+  return { kind: 'dir', children: new Map(), cost };
 }
 
 function split(path: string): string[] {
   return path === '' ? [] : path.split('/');
 }
 
-/** Bytes of kept file contents in a subtree. */
-function keptBytes(node: TreeNode): number {
-  if (node.kind === 'file') return node.content.length;
-  if (node.kind !== 'dir') return 0;
-  let total = 0;
-  for (const child of node.children.values()) total += keptBytes(child);
+/** Bytes held by a subtree: its nodes' costs. */
+function heldBytes(node: TreeNode): number {
+  let total = node.cost;
+  if (node.kind === 'dir') for (const child of node.children.values()) total += heldBytes(child);
   return total;
 }
 
 export class LayeredTree {
   private lower: DirNode = newDir();
   private upper: DirNode = newDir();
-  private kept = 0;
+  /** Bytes the nodes of both trees hold (see Flags.cost). */
+  private held = 0;
+  /** The layer being added, for failure reasons. */
+  private layerDigest = '';
 
-  constructor(private readonly maxKeptBytes: number) {}
+  constructor(private readonly maxHeldBytes: number) {}
+
+  /** The entries that follow are the layer `digest`'s. */
+  beginLayer(digest: string): void {
+    this.layerDigest = digest;
+  }
 
   /** Checks, before a body is read, that keeping `bytes` more stays within the limit. */
   reserve(bytes: number, path: string, layerDigest: string): void {
-    if (this.kept + bytes > this.maxKeptBytes) {
+    if (this.held + bytes > this.maxHeldBytes) {
       throw new ScanFailure(
-        `Layer ${layerDigest} has ${path} of ${bytes} bytes, which with the files already kept passes the limit of ${this.maxKeptBytes} bytes`,
+        `Layer ${layerDigest} has ${path} of ${bytes} bytes, which with the files already kept passes the limit of ${this.maxHeldBytes} bytes`,
       );
     }
   }
 
   addFile(path: string, content: Buffer): void {
-    this.kept += content.length;
-    this.put(path, { kind: 'file', content });
+    this.put(path, { kind: 'file', content, cost: content.length });
   }
 
   addSymlink(path: string, target: string): void {
-    this.put(path, { kind: 'symlink', target });
+    this.put(path, { kind: 'symlink', target, cost: target.length });
   }
 
-  /** A hardlink to a kept file becomes a kept file; to anything else, nothing worth keeping. */
+  /**
+   * A hardlink to a kept file becomes a kept file; to anything else, nothing worth keeping. The
+   * contents are shared, but charged again: otherwise a link could keep a whited-out file's
+   * contents alive uncharged.
+   */
   addHardlink(path: string, target: string, keep: boolean): void {
     const linked = this.lookupIn(this.upper, target, false) ?? this.lookupIn(this.lower, target, false);
     if (keep && linked?.node.kind === 'file') this.addFile(path, linked.node.content);
@@ -99,7 +115,7 @@ export class LayeredTree {
 
   addOther(path: string): void {
     if (this.exactIn(this.upper, path) !== undefined || this.exactIn(this.lower, path) !== undefined) {
-      this.put(path, { kind: 'other' });
+      this.put(path, { kind: 'other', cost: 0 });
     }
   }
 
@@ -108,7 +124,7 @@ export class LayeredTree {
     if (this.exactIn(this.lower, path) === undefined) return;
     const existing = this.exactIn(this.upper, path);
     if (existing !== undefined) existing.whiteout = true;
-    else this.put(path, { kind: 'absent', whiteout: true });
+    else this.put(path, { kind: 'absent', whiteout: true, cost: 0 });
   }
 
   /** `.wh..wh..opq`: hides the lower layers' contents of the directory `path`. */
@@ -129,6 +145,11 @@ export class LayeredTree {
     this.upper = newDir();
   }
 
+  /** Bytes held now (tests check that whiteouts and replacements give them back). */
+  heldBytes(): number {
+    return this.held;
+  }
+
   /** The node at `path` in the committed layers, following symlinks (the last one too). */
   resolve(path: string): { path: string; node: TreeNode } | undefined {
     return this.lookupIn(this.lower, path, true);
@@ -142,9 +163,10 @@ export class LayeredTree {
     for (const part of names) {
       let child = dir.children.get(part);
       if (child?.kind !== 'dir') {
-        const replacement: DirNode = { ...newDir(), whiteout: child?.whiteout };
+        const replacement: DirNode = { ...newDir(part.length), whiteout: child?.whiteout };
         if (child !== undefined) this.release(child);
         dir.children.set(part, replacement);
+        this.charge(replacement.cost, path);
         child = replacement;
       }
       dir = child;
@@ -154,16 +176,28 @@ export class LayeredTree {
       this.release(existing);
       if (existing.whiteout) node.whiteout = true;
     }
+    node.cost += name.length;
     dir.children.set(name, node);
+    this.charge(node.cost, path);
+  }
+
+  private charge(bytes: number, path: string): void {
+    this.held += bytes;
+    if (this.held > this.maxHeldBytes) {
+      throw new ScanFailure(
+        `Layer ${this.layerDigest} has ${path}, which with the files, names and link targets already kept passes the limit of ${this.maxHeldBytes} bytes`,
+      );
+    }
   }
 
   private release(node: TreeNode): void {
-    this.kept -= keptBytes(node);
+    this.held -= heldBytes(node);
   }
 
+  /** Lays `upper` over `lower`; each upper node's cost moves to the lower node it becomes, or is given back. */
   private merge(lower: DirNode, upper: DirNode): void {
     if (upper.opaque) {
-      this.release(lower);
+      for (const child of lower.children.values()) this.release(child);
       lower.children = new Map();
     }
     for (const [name, node] of upper.children) {
@@ -176,18 +210,22 @@ export class LayeredTree {
       switch (node.kind) {
         case 'absent':
         case 'other':
+          this.held -= node.cost;
           break;
         case 'file':
-          lower.children.set(name, { kind: 'file', content: node.content });
+          lower.children.set(name, { kind: 'file', content: node.content, cost: node.cost });
           break;
         case 'symlink':
-          lower.children.set(name, { kind: 'symlink', target: node.target });
+          lower.children.set(name, { kind: 'symlink', target: node.target, cost: node.cost });
           break;
         case 'dir': {
           let dir = below;
           if (dir?.kind !== 'dir') {
-            dir = newDir();
+            dir = newDir(node.cost);
             lower.children.set(name, dir);
+          } else {
+            // The lower directory already holds the name.
+            this.held -= node.cost;
           }
           this.merge(dir, node);
           break;

@@ -59,9 +59,10 @@ function childPath(parent: string, name: string): string {
   return parent === '' ? name : `${parent}/${name}`;
 }
 
-async function readLayer(layer: LayerSource, tree: LayeredTree, budget: ScanBudget): Promise<void> {
+async function readLayer(layer: LayerSource, tree: LayeredTree, budget: ScanBudget, signal: AbortSignal | undefined): Promise<void> {
   const digest = layer.digest;
-  for await (const entry of tarEntries(layerTarBytes(layer, budget), digest)) {
+  tree.beginLayer(digest);
+  for await (const entry of tarEntries(layerTarBytes(layer, budget, signal), digest)) {
     budget.spendEntry(digest);
     const header: Header = entry.header;
     const path = normalizeEntryPath(header.name, digest);
@@ -153,9 +154,9 @@ function inventoryOf(tree: LayeredTree): ImageInventory {
  * The operating system and installed packages of an image, from its layers in manifest order
  * (base first). Throws ScanFailure, with a reason fit for imageScanStatus.description, for
  * anything that stops the scan: a layer that is not a filesystem, cannot be read, is corrupt or
- * hostile, or passes one of the limits.
+ * hostile, or passes one of the limits, or once `signal` aborts.
  */
-export async function readImageInventory(layers: LayerSource[], limits: Partial<ScanLimits> = {}): Promise<ImageInventory> {
+export async function readImageInventory(layers: LayerSource[], limits: Partial<ScanLimits> = {}, signal?: AbortSignal): Promise<ImageInventory> {
   for (const layer of layers) {
     if (!isScannableLayerType(layer.mediaType)) {
       throw new ScanFailure(
@@ -167,7 +168,7 @@ export async function readImageInventory(layers: LayerSource[], limits: Partial<
   const tree = new LayeredTree(budget.limits.maxInterestingFileBytes);
   for (const layer of layers) {
     try {
-      await readLayer(layer, tree, budget);
+      await readLayer(layer, tree, budget, signal);
     } catch (error) {
       if (error instanceof ScanFailure) throw error;
       throw new ScanFailure(`Layer ${layer.digest} could not be read: ${messageOf(error)}`);

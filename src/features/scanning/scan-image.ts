@@ -44,9 +44,17 @@ export function unscannableReason(manifestMediaType: string, layers: Array<{ med
   return undefined;
 }
 
-const failed = (description: string): ScanOutcome => ({ status: 'FAILED', description, findings: [], severityCounts: {} });
+export const failed = (description: string): ScanOutcome => ({ status: 'FAILED', description, findings: [], severityCounts: {} });
 
-export async function scanImage(deps: ScanDeps, scope: Scope, repositoryName: string, digest: string, scanType: 'BASIC' | 'ENHANCED'): Promise<ScanOutcome> {
+/** Scans one image; `signal` aborting (the scan was given up) stops the reading of its layers. */
+export async function scanImage(
+  deps: ScanDeps,
+  scope: Scope,
+  repositoryName: string,
+  digest: string,
+  scanType: 'BASIC' | 'ENHANCED',
+  signal?: AbortSignal,
+): Promise<ScanOutcome> {
   const { store } = deps;
   const image = await findImage(store, scope, repositoryName, digest);
   const bytes = image && (await readManifest(store, scope, repositoryName, digest));
@@ -64,6 +72,7 @@ export async function scanImage(deps: ScanDeps, scope: Scope, repositoryName: st
         open: async () => store.blobs.read(layer.digest),
       })),
       deps.limits,
+      signal,
     );
   } catch (error) {
     if (error instanceof ScanFailure) return failed(error.reason);

@@ -15,10 +15,12 @@ export interface ScanLimits {
   /** Tar entries across all layers together. Default 1,000,000. */
   maxEntries: number;
   /**
-   * Bytes of file contents the scan holds in memory at once: the os-release files and package
-   * databases it keeps (summed). A single such file larger than this fails the scan rather than
-   * being skipped, since skipping it would report an incomplete package list as a complete one.
-   * Default 64 MiB (a full Debian dpkg status is a few MiB).
+   * Bytes the scan holds in memory at once for the filesystem it rebuilds: the contents of the
+   * os-release files and package databases it keeps, plus the names and targets of the symlinks
+   * and directories it keeps to resolve them (summed). A single such file larger than this fails
+   * the scan rather than being skipped, since skipping it would report an incomplete package list
+   * as a complete one. Default 64 MiB (a full Debian dpkg status is a few MiB; 100,000 symlinks
+   * with their names and targets, a few MiB more).
    */
   maxInterestingFileBytes: number;
   /**
@@ -29,6 +31,14 @@ export interface ScanLimits {
    * every decoder to handle; `--ultra -21/-22` and `--long` layers need a higher limit.
    */
   maxZstdWindowBytes: number;
+  /**
+   * Wall-clock seconds one scan may take before it is given up as FAILED. A backstop, not a
+   * budget: the limits above already bound the work (16 GiB of tar reads in minutes), so this only
+   * fires if something below the scanner stops answering, e.g. a blob store that never delivers
+   * the rest of a layer; without it, that scan would stay IN_PROGRESS and hold up every scan
+   * queued behind it. Default 3600 (an hour).
+   */
+  maxScanSeconds: number;
 }
 
 // No compression-ratio limit: gzip cannot exceed about 1032:1, so a ratio limit would say
@@ -41,6 +51,7 @@ export const DEFAULT_SCAN_LIMITS: Readonly<ScanLimits> = Object.freeze({
   maxEntries: 1_000_000,
   maxInterestingFileBytes: 64 * 1024 ** 2,
   maxZstdWindowBytes: 32 * 1024 ** 2,
+  maxScanSeconds: 3600,
 });
 
 export function scanLimits(overrides: Partial<ScanLimits> = {}): ScanLimits {

@@ -1,6 +1,7 @@
 import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/logger.js';
 import type { Scope } from '../../lib/scope.js';
+import { ecrError } from '../../model/errors.js';
 import { imageKey, repositoryKey, scanKey } from '../../store/keys.js';
 import type { ImageRecord, ScanRecord } from '../../store/records.js';
 import type { Store } from '../../store/store.js';
@@ -8,12 +9,17 @@ import { imagesLock, readManifest } from '../images/images.js';
 import { isIndexType, parseManifest } from '../images/manifest.js';
 import { readScanningConfiguration, repositoryScanning } from './configuration.js';
 import { loadVulnDb, type VulnDb } from './osv-db.js';
-import type { ScanLimits } from './read-layers.js';
-import { scanImage, unscannableReason, type ScanDeps } from './scan-image.js';
+import { scanLimits, type ScanLimits } from './scan-limits.js';
+import { failed, scanImage, unscannableReason, type ScanDeps, type ScanOutcome } from './scan-image.js';
 
 // Scans run in the background, off the request path, one at a time (a scan streams whole
 // layers; two at once would only share the same disk and CPU). The scan record is written
 // IN_PROGRESS before a scan is queued, so a scan a restart cut short is found and redone.
+//
+// The queue holds images, not scans: a job scans whatever IN_PROGRESS scan the image's record
+// holds when the job runs, and its result is written only if that scan is still the current one.
+// So a scan started again while one is queued or running (a concurrent StartImageScan, an image
+// deleted and pushed again) is never left IN_PROGRESS with nothing queued to finish it.
 
 export interface ScanServiceOptions {
   store: Store;
@@ -25,10 +31,18 @@ export interface ScanServiceOptions {
 }
 
 export interface ScanService {
-  /** Records the image's scan as IN_PROGRESS (a manual one counts toward ECR's daily limit) and queues it. */
+  /**
+   * Records the image's scan as IN_PROGRESS and queues it; a scan already IN_PROGRESS is left to
+   * finish (and answered). A manual basic scan within 24 hours of the image's last basic scan,
+   * manual or on push, is refused with LimitExceededException (API_StartImageScan).
+   */
   start(scope: Scope, repositoryName: string, digest: string, options: { manual: boolean }): Promise<ScanRecord>;
-  /** Scan on push: queues a scan when the registry's or the repository's configuration asks for one. */
-  onImagePushed(scope: Scope, repositoryName: string, image: ImageRecord): void;
+  /**
+   * Scan on push: queues a scan when the registry's or the repository's configuration asks for
+   * one. Resolves once the IN_PROGRESS record is written (or nothing is to be scanned); never
+   * rejects, so a caller may await it or not.
+   */
+  onImagePushed(scope: Scope, repositoryName: string, image: ImageRecord): Promise<void>;
   /** Requeues scans left IN_PROGRESS by a previous process. */
   resume(): Promise<number>;
   /** Resolves once nothing is queued or running. */
@@ -36,52 +50,87 @@ export interface ScanService {
   close(): Promise<void>;
 }
 
+/** ECR allows one basic scan per image every 24 hours, a scan on push included (API_StartImageScan). */
+const BASIC_SCAN_INTERVAL_MS = 24 * 60 * 60 * 1000;
+
 interface Job {
   scope: Scope;
   repositoryName: string;
   digest: string;
-  startedAt: number;
 }
 
-const jobKey = (job: Pick<Job, 'scope' | 'repositoryName' | 'digest'>): string => scanKey(job.scope, job.repositoryName, job.digest);
+const jobKey = (job: Job): string => scanKey(job.scope, job.repositoryName, job.digest);
 
 export function createScanService(options: ScanServiceOptions): ScanService {
   const { store, clock } = options;
+  const limits = scanLimits(options.limits);
   let database: Promise<VulnDb> | undefined;
   const deps: ScanDeps = {
     store,
     clock,
-    limits: options.limits,
+    limits,
     vulnDb: async () => {
       if (options.vulnDbPath === undefined) return undefined;
-      database ??= loadVulnDb(options.vulnDbPath);
-      return database;
+      const loading = (database ??= loadVulnDb(options.vulnDbPath));
+      // A database that could not be read is tried again by the next scan, not cached as a failure.
+      loading.catch(() => {
+        if (database === loading) database = undefined;
+      });
+      return loading;
     },
   };
+  /** Images waiting to be scanned, each once. */
   const queue: Job[] = [];
   const queued = new Set<string>();
   let running: Promise<void> | undefined;
+  /** Aborts the running scan: on close, or when it passes maxScanSeconds. */
+  let abortRunning: AbortController | undefined;
   let closed = false;
   let idleWaiters: Array<() => void> = [];
 
-  async function finish(job: Job): Promise<void> {
-    let outcome;
+  /** The scan, or FAILED once it has taken maxScanSeconds (its reading is then aborted). */
+  async function scanWithDeadline(job: Job, scanType: ScanRecord['scanType'], controller: AbortController): Promise<ScanOutcome> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<ScanOutcome>((resolve) => {
+      timer = setTimeout(() => {
+        controller.abort();
+        resolve(failed(`The scan did not finish within ${limits.maxScanSeconds} seconds and was given up.`));
+      }, limits.maxScanSeconds * 1000);
+      timer.unref();
+    });
     try {
-      const record = await store.tables.scans.get(jobKey(job));
-      outcome = await scanImage(deps, job.scope, job.repositoryName, job.digest, record?.scanType ?? 'BASIC');
+      return await Promise.race([scanImage(deps, job.scope, job.repositoryName, job.digest, scanType, controller.signal), deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async function finish(job: Job): Promise<void> {
+    const key = jobKey(job);
+    const record = await store.tables.scans.get(key);
+    // Finished by an earlier job, or the image was deleted: nothing to do.
+    if (!record || record.status !== 'IN_PROGRESS') return;
+    const controller = new AbortController();
+    abortRunning = controller;
+    let outcome: ScanOutcome;
+    try {
+      outcome = await scanWithDeadline(job, record.scanType, controller);
     } catch (error) {
       if (closed) return;
       options.logger?.error({ err: error, repository: job.repositoryName, digest: job.digest }, 'scan failed');
-      outcome = { status: 'FAILED' as const, description: `The scan could not complete: ${error instanceof Error ? error.message : String(error)}`, findings: [], severityCounts: {} };
+      outcome = failed(`The scan could not complete: ${error instanceof Error ? error.message : String(error)}`);
+    } finally {
+      abortRunning = undefined;
     }
+    if (closed && controller.signal.aborted) return; // cut short by close(): redone after a restart
     // Under the image lock: an image deleted while it was scanned keeps no scan record.
     await store.exclusive(imagesLock(job.scope, job.repositoryName), async () => {
-      const key = jobKey(job);
       const [image, current] = await Promise.all([
         store.tables.images.get(imageKey(job.scope, job.repositoryName, job.digest)),
         store.tables.scans.get(key),
       ]);
-      if (!image || !current || current.startedAt !== job.startedAt) return;
+      // A scan started again meanwhile has its own startedAt; its job writes its own result.
+      if (!image || !current || current.startedAt !== record.startedAt) return;
       const done: ScanRecord = {
         ...current,
         status: outcome.status,
@@ -104,12 +153,13 @@ export function createScanService(options: ScanServiceOptions): ScanService {
       for (const wake of waiters) wake();
       return;
     }
+    // Out of the queue before it runs: a scan started again while this one runs queues a new job.
+    queued.delete(jobKey(job));
     running = finish(job)
       .catch((error: unknown) => {
         if (!closed) options.logger?.error({ err: error }, 'could not record a scan result');
       })
       .finally(() => {
-        queued.delete(jobKey(job));
         running = undefined;
         pump();
       });
@@ -130,23 +180,29 @@ export function createScanService(options: ScanServiceOptions): ScanService {
       const record = await store.exclusive(key, async () => {
         const previous = await store.tables.scans.get(key);
         const now = clock.now().getTime();
+        // Checked under the lock, so two StartImageScan calls at once cannot both pass.
+        if (manual && scanType === 'BASIC' && previous?.manualScanAt !== undefined && now - previous.manualScanAt < BASIC_SCAN_INTERVAL_MS) {
+          throw ecrError('LimitExceededException', 'The scan quota per image has been exceeded. Wait and try again.');
+        }
+        if (previous?.status === 'IN_PROGRESS') return previous;
         const next: ScanRecord = {
           status: 'IN_PROGRESS',
           scanType,
           // Distinct per scan, so a late result of an earlier scan never lands on a newer one.
           startedAt: Math.max(now, (previous?.startedAt ?? 0) + 1),
-          ...(manual ? { manualScanAt: now } : previous?.manualScanAt !== undefined ? { manualScanAt: previous.manualScanAt } : {}),
+          // Every basic scan counts toward the daily limit, on push too (the field's name is historical).
+          ...(scanType === 'BASIC' ? { manualScanAt: now } : previous?.manualScanAt !== undefined ? { manualScanAt: previous.manualScanAt } : {}),
         };
         await store.write((batch) => batch.put('scans', key, next));
         return next;
       });
-      enqueue({ scope, repositoryName, digest, startedAt: record.startedAt });
+      enqueue({ scope, repositoryName, digest });
       return record;
     },
 
-    onImagePushed(scope, repositoryName, image) {
+    async onImagePushed(scope, repositoryName, image) {
       if (closed || isIndexType(image.manifestMediaType)) return;
-      void (async () => {
+      try {
         const repository = await store.tables.repositories.get(repositoryKey(scope, repositoryName));
         if (!repository) return;
         // Artifacts (signatures, SBOMs, Helm charts) have no filesystem: nothing to scan on push.
@@ -157,9 +213,9 @@ export function createScanService(options: ScanServiceOptions): ScanService {
         const { scanFrequency } = repositoryScanning(await readScanningConfiguration(store, scope), repository);
         if (scanFrequency === 'MANUAL') return;
         await service.start(scope, repositoryName, image.digest, { manual: false });
-      })().catch((error: unknown) => {
+      } catch (error) {
         if (!closed) options.logger?.error({ err: error }, 'could not start a scan on push');
-      });
+      }
     },
 
     async resume() {
@@ -169,7 +225,7 @@ export function createScanService(options: ScanServiceOptions): ScanService {
         // <account>/<region>/<repository>:<digest>: names hold no ":", digests one.
         const [path, ...digestParts] = key.split(':');
         const [accountId, region, ...name] = path.split('/');
-        enqueue({ scope: { accountId, region }, repositoryName: name.join('/'), digest: digestParts.join(':'), startedAt: record.startedAt });
+        enqueue({ scope: { accountId, region }, repositoryName: name.join('/'), digest: digestParts.join(':') });
         count += 1;
       }
       return count;
@@ -183,6 +239,9 @@ export function createScanService(options: ScanServiceOptions): ScanService {
     async close() {
       closed = true;
       queue.length = 0;
+      queued.clear();
+      // The running scan stops reading; it stays IN_PROGRESS in the store and is redone at the next start.
+      abortRunning?.abort();
       await running;
       for (const wake of idleWaiters) wake();
       idleWaiters = [];

@@ -402,6 +402,21 @@ describe('readImageInventory', () => {
     );
   });
 
+  it('bounds what it keeps of the tree besides file contents: symlinks with long targets fail the scan at the limit', async () => {
+    // 200 symlinks with 2 KB targets (pax linkpath records, which compress to almost nothing):
+    // about 400 KB the tree would otherwise hold, however many there are.
+    const links: TarSpec[] = Array.from({ length: 200 }, (_, i) => ({ name: `links/l${i}`, type: 'symlink', linkname: `${'x/'.repeat(1000)}${i}` }));
+    const linky = await gzLayer([...debianEntries, ...links]);
+    expect((await scanFailure(readImageInventory([linky], { maxInterestingFileBytes: 100_000 }))).reason).toMatch(
+      new RegExp(`^Layer ${linky.digest} has links/l\\d+, which with the files, names and link targets already kept passes the limit of 100000 bytes$`),
+    );
+    expect((await readImageInventory([linky])).packages).toEqual(debianPackages);
+    // What a later layer deletes is given back: the same links, whited out layer after layer, never add up.
+    const removal = await gzLayer([{ name: '.wh.links', content: '' }]);
+    const layers = Array.from({ length: 6 }, (_, i) => (i % 2 === 0 ? linky : removal));
+    expect((await readImageInventory(layers, { maxInterestingFileBytes: 600_000 })).packages).toEqual(debianPackages);
+  });
+
   it('fails with a ScanFailure when a layer cannot be opened or its stream breaks', async () => {
     const unopenable: LayerSource = { mediaType: OCI_GZIP, digest: 'sha256:gone', open: () => Promise.reject(new Error('blob not found')) };
     expect((await scanFailure(readImageInventory([unopenable]))).reason).toBe('Layer sha256:gone could not be opened: blob not found');

@@ -153,6 +153,45 @@ describe('basic scanning of a Debian image', () => {
     await expect(client.send(new StartImageScanCommand({ repositoryName: name, imageId: { imageTag: 'nope' } }))).rejects.toBeInstanceOf(ImageNotFoundException);
   });
 
+  test('a scan on push counts toward the 24-hour limit: StartImageScan right after it is LimitExceededException', async () => {
+    // API_StartImageScan: "This limit includes if an image was scanned on initial push."
+    const name = uniqueName('scan-push-limit');
+    await createRepository(server, name);
+    await client.send(new PutImageScanningConfigurationCommand({ repositoryName: name, imageScanningConfiguration: { scanOnPush: true } }));
+    await pushLayers(server, name, 'v1', debianLayers());
+    expect((await scanned(name, 'v1')).imageScanStatus!.status).toBe('COMPLETE');
+    await expect(client.send(new StartImageScanCommand({ repositoryName: name, imageId: { imageTag: 'v1' } }))).rejects.toBeInstanceOf(LimitExceededException);
+    server.clock.setOffsetSeconds(24 * 3600 + 60);
+    try {
+      expect((await client.send(new StartImageScanCommand({ repositoryName: name, imageId: { imageTag: 'v1' } }))).imageScanStatus!.status).toBe('IN_PROGRESS');
+      await scanned(name, 'v1');
+    } finally {
+      server.clock.setOffsetSeconds(0);
+    }
+  });
+
+  test('a registry filter without a wildcard selects every repository whose name contains it', async () => {
+    const matched = uniqueName('team-prod-api');
+    const other = uniqueName('team-dev-api');
+    await createRepository(server, matched);
+    await createRepository(server, other);
+    await client.send(
+      new PutRegistryScanningConfigurationCommand({ scanType: 'BASIC', rules: [{ scanFrequency: 'SCAN_ON_PUSH', repositoryFilters: [{ filter: 'prod', filterType: 'WILDCARD' }] }] }),
+    );
+    try {
+      const out = await client.send(new BatchGetRepositoryScanningConfigurationCommand({ repositoryNames: [matched, other] }));
+      expect(out.scanningConfigurations!.map(({ repositoryName, scanFrequency, scanOnPush, appliedScanFilters }) => ({ repositoryName, scanFrequency, scanOnPush, appliedScanFilters }))).toEqual([
+        { repositoryName: matched, scanFrequency: 'SCAN_ON_PUSH', scanOnPush: true, appliedScanFilters: [{ filter: 'prod', filterType: 'WILDCARD' }] },
+        { repositoryName: other, scanFrequency: 'MANUAL', scanOnPush: false, appliedScanFilters: [] },
+      ]);
+      // And the rule is what scans a push.
+      await pushLayers(server, matched, 'v1', debianLayers());
+      expect((await scanned(matched, 'v1')).imageScanStatus!.status).toBe('COMPLETE');
+    } finally {
+      await client.send(new PutRegistryScanningConfigurationCommand({ scanType: 'BASIC', rules: [] }));
+    }
+  });
+
   test('an image index cannot be scanned: UnsupportedImageTypeException', async () => {
     const name = uniqueName('scan-index');
     await createRepository(server, name);
