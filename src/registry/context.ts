@@ -8,7 +8,7 @@ export interface RegistryDeps {
   store: Store;
   clock: Clock;
   /** Told of every newly stored image (scan on push). */
-  onImagePushed?: (scope: Scope, repositoryName: string, image: ImageRecord) => void;
+  onImagePushed?: (scope: Scope, repositoryName: string, image: ImageRecord) => Promise<void>;
 }
 
 /** One routed /v2 request: the registry it addresses, the repository and the path's parameters. */

@@ -128,7 +128,7 @@ export interface ScanRecord {
   scanType: 'BASIC' | 'ENHANCED';
   startedAt: number;
   completedAt?: number;
-  /** The last StartImageScan: ECR allows one manual basic scan per image per 24 hours. */
+  /** The last basic scan counting toward ECR's one-per-image-per-24-hours limit (StartImageScan or scan on push). */
   manualScanAt?: number;
   vulnerabilitySourceUpdatedAt?: number;
   /** ImageScanFinding (BASIC) or EnhancedImageScanFinding (ENHANCED) objects, as JSON. */

@@ -31,8 +31,8 @@ import {
 export interface ImageDeps {
   store: Store;
   clock: Clock;
-  /** Told of every newly stored image (scan on push); must not throw or block. */
-  onImagePushed?: (scope: Scope, repositoryName: string, image: ImageRecord) => void;
+  /** Told of every newly stored image (scan on push); never rejects. Awaited, so a scan on push is IN_PROGRESS by the time the push is answered. */
+  onImagePushed?: (scope: Scope, repositoryName: string, image: ImageRecord) => Promise<void>;
 }
 
 export interface PushRequest {
@@ -219,7 +219,7 @@ export async function pushImage(
         if (previous) batch.put('images', imageKey(scope, repositoryName, previous.digest), withoutTag(previous, tag));
       }
     });
-    if (!existing) deps.onImagePushed?.(scope, repositoryName, image);
+    if (!existing) await deps.onImagePushed?.(scope, repositoryName, image);
     return { image, manifest, created: !existing };
   });
 }
