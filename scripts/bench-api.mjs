@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ensureBuilt, positiveInt } from './lib/build.mjs';
 import { call as httpCall, freePort, HOST } from './lib/http.mjs';
+import { median, runBenchmark, stopProcess } from './lib/run.mjs';
 import autocannon from 'autocannon';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -50,8 +51,6 @@ const HEADERS = {
 const target = (operation) => `AmazonEC2ContainerRegistry_V20150921.${operation}`;
 
 // ---------------------------------------------------------------------------------- server
-
-
 
 /** bench-api's exchanges are POSTs unless they say otherwise, with a 5 s timeout. */
 const call = (port, options = {}) => httpCall(port, { method: 'POST', timeoutMs: 5000, ...options });
@@ -106,18 +105,9 @@ async function startBerth() {
     const describeMs = await pollUntilOk(() => ecrCall(port, 'DescribeRepositories', {}), started, 15_000, child);
     return { child, port, healthMs, describeMs, stderr: () => stderr };
   } catch (error) {
-    await stopBerth(child);
+    await stopProcess(child);
     throw new Error(`${error.message}${stderr ? `\nserver stderr:\n${stderr}` : ''}`);
   }
-}
-
-async function stopBerth(child) {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(timer);
 }
 
 function killAllNow() {
@@ -142,12 +132,6 @@ function cpuSeconds(pid) {
   const ticks = Number(fields[11]) + Number(fields[12]);
   return ticks / 100; // USER_HZ is 100 on Linux
 }
-
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-};
 
 /** Runs autocannon against the server, with the server's CPU use over the run. */
 async function load(name, port, pid, options) {
@@ -200,7 +184,7 @@ async function main() {
     const server = await startBerth();
     startups.push(server);
     console.log(`  run ${i + 1}: health ${fmt(server.healthMs)} ms, DescribeRepositories ${fmt(server.describeMs)} ms`);
-    if (i < STARTUP_RUNS - 1) await stopBerth(server.child);
+    if (i < STARTUP_RUNS - 1) await stopProcess(server.child);
   }
   const startupMs = median(startups.map((s) => s.describeMs));
   const { child, port } = startups[startups.length - 1];
@@ -257,7 +241,7 @@ async function main() {
 
   const loadedRss = rssMb(pid);
   console.log(`\nRSS after load: ${fmt(loadedRss)} MiB`);
-  await stopBerth(child);
+  await stopProcess(child);
 
   const rows = [describeAll, describePage, create];
   console.log('\nSummary');
@@ -289,29 +273,10 @@ async function main() {
   }
 }
 
-// Hard ceiling on the whole run, so a hang cannot keep the server (or this process) alive.
-const ceilingMs = (STARTUP_RUNS * 20 + DURATION_S * 3 * 3 + 120) * 1000;
-const watchdog = setTimeout(() => {
-  console.error(`Benchmark exceeded ${ceilingMs / 1000} s; stopping.`);
-  killAllNow();
-  process.exit(1);
-}, ceilingMs);
-watchdog.unref();
-
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.once(signal, () => {
-    killAllNow();
-    process.exit(130);
-  });
-}
-process.once('exit', killAllNow);
-
-main()
-  .catch((error) => {
-    console.error(`Benchmark failed: ${error instanceof Error ? error.stack : String(error)}`);
-    process.exitCode = 1;
-  })
-  .finally(async () => {
-    for (const child of running) await stopBerth(child);
-    clearTimeout(watchdog);
-  });
+runBenchmark(main, {
+  ceilingMs: (STARTUP_RUNS * 20 + DURATION_S * 3 * 3 + 120) * 1000,
+  cleanup: killAllNow,
+  finish: async () => {
+    for (const child of running) await stopProcess(child);
+  },
+});

@@ -28,6 +28,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ensureBuilt, positiveInt } from './lib/build.mjs';
 import { call, freePort, HOST } from './lib/http.mjs';
+import { median, printTable, runBenchmark, stopProcess } from './lib/run.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const MiB = 1024 * 1024;
@@ -60,7 +61,6 @@ if (args.only !== undefined && !['berth', 'registry'].includes(args.only)) throw
 if (SIZE_MIB < BIG_IMAGE_LAYERS) throw new Error(`--size-mib must be at least ${BIG_IMAGE_LAYERS}`);
 const SIZE_BYTES = SIZE_MIB * MiB;
 const SKOPEO = !args['skip-skopeo'];
-
 
 const sizeLabel = (bytes) => (bytes % (1024 * MiB) === 0 ? `${bytes / (1024 * MiB)} GiB` : bytes % MiB === 0 ? `${bytes / MiB} MiB` : `${bytes / 1024} KiB`);
 const fmt = (value, digits = 1) => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
@@ -107,8 +107,6 @@ function removeWork() {
 
 // ----------------------------------------------------------------------------------- servers
 
-
-
 /** Starts a long-running server process and waits until `ready(port)` holds. */
 async function startProcess(label, command, commandArgs, { port, env, ready }) {
   const child = spawn(command, commandArgs, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -136,17 +134,6 @@ async function startProcess(label, command, commandArgs, { port, env, ready }) {
   }
   return { pid: child.pid, stop: () => stopProcess(child), output: () => output };
 }
-
-async function stopProcess(child) {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(timer);
-}
-
-
 
 async function startBerth(dataDir) {
   const port = await freePort();
@@ -525,12 +512,6 @@ const REPOSITORIES = ['bench/raw', 'bench/big', 'bench/small'];
 
 // ------------------------------------------------------------------------------------ main
 
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-};
-
 async function main() {
   if (SERVERS.some((s) => s.key === 'berth')) ensureBuilt(ROOT);
   console.log(
@@ -625,37 +606,10 @@ async function main() {
   }
 }
 
-function printTable(header, rows) {
-  const widths = header.map((_, i) => Math.max(...[header, ...rows].map((row) => String(row[i]).length)));
-  const line = (row) => row.map((value, i) => (i < 2 ? String(value).padEnd(widths[i]) : String(value).padStart(widths[i]))).join(' | ');
-  console.log(line(header));
-  console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
-  for (const row of rows) console.log(line(row));
-}
-
-// Hard ceiling on the whole run, so a hang cannot keep servers (or this process) alive.
-const ceilingMs = RUNS * (SKOPEO ? 9 : 3) * PROCESS_TIMEOUT_S * 1000;
-const watchdog = setTimeout(() => {
-  console.error(`Benchmark exceeded ${ceilingMs / 1000} s; stopping.`);
-  process.exit(1);
-}, ceilingMs);
-watchdog.unref();
-
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.once(signal, () => {
-    console.error(`\n${signal}: stopping`);
-    process.exit(130);
-  });
-}
-// Runs on every exit path, including process.exit() from the watchdog and the signal handlers.
-process.once('exit', () => {
-  killAllNow();
-  removeWork();
+runBenchmark(main, {
+  ceilingMs: RUNS * (SKOPEO ? 9 : 3) * PROCESS_TIMEOUT_S * 1000,
+  cleanup: () => {
+    killAllNow();
+    removeWork();
+  },
 });
-
-main()
-  .catch((error) => {
-    console.error(`Benchmark failed: ${error instanceof Error ? error.stack : String(error)}`);
-    process.exitCode = 1;
-  })
-  .finally(() => clearTimeout(watchdog));

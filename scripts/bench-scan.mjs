@@ -41,6 +41,7 @@ import {
 import tarStream from 'tar-stream';
 import { ensureBuilt, positiveInt } from './lib/build.mjs';
 import { call, freePort, HOST } from './lib/http.mjs';
+import { median, printTable, runBenchmark, stopProcess } from './lib/run.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const MiB = 1024 * 1024;
@@ -77,11 +78,6 @@ if (SIZE_MIB < LAYERS) throw new Error(`--size-mib must be at least ${LAYERS}`);
 
 const fmt = (value, digits = 1) => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-};
 const sha256 = (bytes) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 
 // Everything this benchmark writes lives under one directory, removed on exit, even on failure.
@@ -387,14 +383,7 @@ async function startBerth(dataDir, vulnDb) {
   const keep = (chunk) => (output = (output + chunk).slice(-20_000));
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-    await exited;
-    clearTimeout(timer);
-  };
+  const stop = () => stopProcess(child);
   const started = performance.now();
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`berth exited early (${child.exitCode ?? child.signalCode}):\n${output}`);
@@ -600,37 +589,10 @@ async function main() {
   console.log(`RSS: VmRSS polled every ${RSS_POLL_MS} ms; baseline = median over ${BASELINE_WINDOW_MS / 1000} s after ${SETTLE_MS / 1000} s of quiet. Scan time: DescribeImageScanFindings polled every ${SCAN_POLL_MS} ms.`);
 }
 
-function printTable(header, rows) {
-  const widths = header.map((_, i) => Math.max(...[header, ...rows].map((row) => String(row[i]).length)));
-  const line = (row) => row.map((value, i) => (i < 2 ? String(value).padEnd(widths[i]) : String(value).padStart(widths[i]))).join(' | ');
-  console.log(line(header));
-  console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
-  for (const row of rows) console.log(line(row));
-}
-
-// Hard ceiling on the whole run, so a hang cannot keep the server (or this process) alive.
-const ceilingMs = (10 + RUNS * 20) * 60 * 1000;
-const watchdog = setTimeout(() => {
-  console.error(`Benchmark exceeded ${ceilingMs / 1000} s; stopping.`);
-  process.exit(1);
-}, ceilingMs);
-watchdog.unref();
-
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.once(signal, () => {
-    console.error(`\n${signal}: stopping`);
-    process.exit(130);
-  });
-}
-// Runs on every exit path, including process.exit() from the watchdog and the signal handlers.
-process.once('exit', () => {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  rmSync(WORK, { recursive: true, force: true });
+runBenchmark(main, {
+  ceilingMs: (10 + RUNS * 20) * 60 * 1000,
+  cleanup: () => {
+    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    rmSync(WORK, { recursive: true, force: true });
+  },
 });
-
-main()
-  .catch((error) => {
-    console.error(`Benchmark failed: ${error instanceof Error ? error.stack : String(error)}`);
-    process.exitCode = 1;
-  })
-  .finally(() => clearTimeout(watchdog));
