@@ -46,5 +46,19 @@ export const uploadKey = (id: string): string => id;
 export const lifecyclePreviewKey = (scope: Scope, repositoryName: string): string => repositoryEntriesPrefix(scope, repositoryName);
 export const scanKey = imageKey;
 
+/** The scope and repository name of a repositories-table key. */
+export function parseRepositoryKey(key: string): { scope: Scope; repositoryName: string } {
+  // Names may hold "/"; account and region never do.
+  const [accountId, region, ...name] = key.split('/');
+  return { scope: { accountId, region }, repositoryName: name.join('/') };
+}
+
+/** The scope, repository and digest of an image-keyed entry (images, manifests, scans). */
+export function parseImageKey(key: string): { scope: Scope; repositoryName: string; digest: string } {
+  // Repository names never hold ":"; a digest holds one.
+  const separator = key.indexOf(':');
+  return { ...parseRepositoryKey(key.slice(0, separator)), digest: key.slice(separator + 1) };
+}
+
 /** The tables whose entries belong to a repository (deleted with it). */
 export const REPOSITORY_ENTRY_TABLES = ['images', 'manifests', 'tags', 'blobLinks', 'referrers', 'lifecyclePreviews', 'scans'] as const;

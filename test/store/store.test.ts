@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { repositoryKey, scopePrefix } from '../../src/store/keys.js';
+import { imageKey, parseImageKey, parseRepositoryKey, repositoryKey, scopePrefix } from '../../src/store/keys.js';
 import type { RepositoryRecord } from '../../src/store/records.js';
 import { openStore, type Store } from '../../src/store/store.js';
 
@@ -137,4 +137,11 @@ describe.each([
     expect(await listNames(scopePrefix(east))).toEqual([]);
     expect(await listNames(scopePrefix(other))).toEqual([]);
   });
+});
+
+test('repository and image keys parse back into the scope, name and digest they were made from', () => {
+  const scope = { accountId: '123456789012', region: 'eu-west-1' };
+  const digest = `sha256:${'a'.repeat(64)}`;
+  expect(parseRepositoryKey(repositoryKey(scope, 'team/web/api'))).toEqual({ scope, repositoryName: 'team/web/api' });
+  expect(parseImageKey(imageKey(scope, 'team/web', digest))).toEqual({ scope, repositoryName: 'team/web', digest });
 });

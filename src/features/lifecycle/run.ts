@@ -1,6 +1,6 @@
 import type { Clock } from '../../lib/clock.js';
 import type { Scope } from '../../lib/scope.js';
-import { imageKey, repositoryEntriesPrefix, repositoryKey } from '../../store/keys.js';
+import { imageKey, parseRepositoryKey, repositoryEntriesPrefix, repositoryKey } from '../../store/keys.js';
 import type { ImageRecord, RepositoryRecord } from '../../store/records.js';
 import type { Store } from '../../store/store.js';
 import { deleteImageIn, imagesLock } from '../images/images.js';
@@ -57,12 +57,6 @@ export function lifecycleImageOf(image: ImageRecord): LifecycleImage {
 
 export async function repositoryImages(store: Store, scope: Scope, repositoryName: string): Promise<ImageRecord[]> {
   return (await store.tables.images.list(repositoryEntriesPrefix(scope, repositoryName))).map(([, image]) => image);
-}
-
-/** `<account>/<region>/<name>`: names may hold "/", account and region never do. */
-function splitRepositoryKey(key: string): { scope: Scope; name: string } {
-  const [accountId, region, ...rest] = key.split('/');
-  return { scope: { accountId, region }, name: rest.join('/') };
 }
 
 /**
@@ -136,7 +130,7 @@ export async function runLifecycle(deps: LifecycleDeps): Promise<LifecycleRunRep
     ([, repository]) => repository.lifecyclePolicyText !== undefined,
   );
   for (const [key] of withPolicies) {
-    const { scope, name } = splitRepositoryKey(key);
+    const { scope, repositoryName: name } = parseRepositoryKey(key);
     let outcomes: LifecycleOutcome[] | undefined;
     try {
       outcomes = await applyLifecyclePolicy(deps, scope, name);

@@ -2,7 +2,7 @@ import type { Clock } from '../../lib/clock.js';
 import type { Logger } from '../../lib/logger.js';
 import type { Scope } from '../../lib/scope.js';
 import { ecrError } from '../../model/errors.js';
-import { imageKey, repositoryKey, scanKey } from '../../store/keys.js';
+import { imageKey, parseImageKey, repositoryKey, scanKey } from '../../store/keys.js';
 import type { ImageRecord, ScanRecord } from '../../store/records.js';
 import type { Store } from '../../store/store.js';
 import { imagesLock, readManifest } from '../images/images.js';
@@ -222,10 +222,7 @@ export function createScanService(options: ScanServiceOptions): ScanService {
       let count = 0;
       for (const [key, record] of await store.tables.scans.list('')) {
         if (record.status !== 'IN_PROGRESS') continue;
-        // <account>/<region>/<repository>:<digest>: names hold no ":", digests one.
-        const [path, ...digestParts] = key.split(':');
-        const [accountId, region, ...name] = path.split('/');
-        enqueue({ scope: { accountId, region }, repositoryName: name.join('/'), digest: digestParts.join(':') });
+        enqueue(parseImageKey(key));
         count += 1;
       }
       return count;
