@@ -1,13 +1,12 @@
 import { decodePageToken, encodePageToken } from '../../lib/page-token.js';
 import type { Scope } from '../../lib/scope.js';
-import { ecrError, type AwsError } from '../../model/errors.js';
 import type { Image, ImageDetail, ImageFailure, ImageIdentifier, ImageReferrer, TagStatus } from '../../model/generated/types.js';
 import type { EcrHandlers } from '../../model/handlers.js';
 import { imageKey, referrersPrefix, repositoryEntriesPrefix, scanKey } from '../../store/keys.js';
 import type { ImageRecord, ScanRecord } from '../../store/records.js';
 import type { Store } from '../../store/store.js';
 import { targetScope, type FeatureDeps } from '../deps.js';
-import { invalidParameterAt } from '../messages.js';
+import { imageNotFound, invalidParameterAt } from '../messages.js';
 import { requireRepository } from '../repositories/lookup.js';
 import { scanSummary } from '../scanning/summary.js';
 import { manifestDigest, negotiateManifest, parseAccept } from './convert.js';
@@ -75,15 +74,6 @@ async function notFoundCode(store: Store, scope: Scope, repositoryName: string, 
     if (await findImage(store, scope, repositoryName, imageId.imageDigest)) return 'ImageTagDoesNotMatchDigest';
   }
   return 'ImageNotFound';
-}
-
-const quoted = (value: string | undefined): string => `'${value ?? 'null'}'`;
-
-function imageNotFound(scope: Scope, repositoryName: string, imageId: ImageIdentifier): AwsError {
-  return ecrError(
-    'ImageNotFoundException',
-    `The image with imageId {imageDigest:${quoted(imageId.imageDigest)}, imageTag:${quoted(imageId.imageTag)}} does not exist within the repository with name '${repositoryName}' in the registry with id '${scope.accountId}'`,
-  );
 }
 
 function tagged(image: ImageRecord, tagStatus: TagStatus | undefined): boolean {

@@ -13,7 +13,7 @@ import {
 import type { ImageRecord } from '../../store/records.js';
 import type { Batch, Store } from '../../store/store.js';
 import type { Clock } from '../../lib/clock.js';
-import { invalidParameterAt } from '../messages.js';
+import { imageNotFound, invalidParameterAt } from '../messages.js';
 import { requireRepository } from '../repositories/lookup.js';
 import { isTagImmutable } from '../repositories/tag-mutability.js';
 import {
@@ -88,6 +88,21 @@ export async function resolveImage(
   return tag ? findImage(store, scope, repositoryName, tag.digest) : undefined;
 }
 
+/** The image an ImageIdentifier names, or ECR's ImageNotFoundException. */
+export async function requireImage(
+  store: Store,
+  scope: Scope,
+  repositoryName: string,
+  imageId: { imageDigest?: string; imageTag?: string },
+): Promise<ImageRecord> {
+  const image =
+    imageId.imageDigest === undefined && imageId.imageTag === undefined
+      ? undefined
+      : await resolveImage(store, scope, repositoryName, { digest: imageId.imageDigest, tag: imageId.imageTag });
+  if (!image) throw imageNotFound(scope, repositoryName, imageId);
+  return image;
+}
+
 /** The manifest bytes exactly as pushed. */
 export async function readManifest(store: Store, scope: Scope, repositoryName: string, digest: string): Promise<Buffer | undefined> {
   const record = await store.tables.manifests.get(imageKey(scope, repositoryName, digest));
@@ -108,8 +123,11 @@ async function checkBlobsPresent(store: Store, scope: Scope, repositoryName: str
   }
 }
 
+/** The image in the archive class, as UpdateImageStorageClass and lifecycle transitions leave it. */
+export const archived = (image: ImageRecord, now: number): ImageRecord => ({ ...image, storageClass: 'ARCHIVE', lastArchivedAt: now });
+
 /** The image back in the standard class (a no-op for an image that is not archived). */
-function restored(image: ImageRecord, now: number): ImageRecord {
+export function restored(image: ImageRecord, now: number): ImageRecord {
   if (!isArchived(image)) return image;
   const { storageClass: _archived, ...rest } = image;
   return { ...rest, lastActivatedAt: now };
@@ -238,10 +256,14 @@ export const imageStatusOf = (image: ImageRecord): 'ACTIVE' | 'ARCHIVED' => (ima
 
 export const isArchived = (image: ImageRecord): boolean => image.storageClass === 'ARCHIVE';
 
+/** Every image of the repository, in digest order. */
+export async function repositoryImages(store: Store, scope: Scope, repositoryName: string): Promise<ImageRecord[]> {
+  return (await store.tables.images.list(repositoryEntriesPrefix(scope, repositoryName))).map(([, image]) => image);
+}
+
 /** Digests of the lists/indexes in the repository that reference `digest`. */
 async function listsReferencing(store: Store, scope: Scope, repositoryName: string, digest: string): Promise<string[]> {
-  const images = await store.tables.images.list(repositoryEntriesPrefix(scope, repositoryName));
-  return images.filter(([, image]) => image.manifests.includes(digest)).map(([, image]) => image.digest);
+  return (await repositoryImages(store, scope, repositoryName)).filter((image) => image.manifests.includes(digest)).map((image) => image.digest);
 }
 
 export type DeleteOutcome =

@@ -10,7 +10,8 @@ import { invalidParameterAt } from '../messages.js';
 import { requireRepository, updateRepository } from '../repositories/lookup.js';
 import { evaluateLifecyclePolicy } from './evaluate.js';
 import { parseLifecyclePolicy } from './policy.js';
-import { lifecycleImageOf, repositoryImages } from './run.js';
+import { repositoryImages } from '../images/images.js';
+import { lifecycleImageOf } from './run.js';
 
 // PutLifecyclePolicy, GetLifecyclePolicy, DeleteLifecyclePolicy and the preview pair. The
 // policy text is validated (policy.ts) before anything is stored; a preview evaluates the

@@ -1,10 +1,9 @@
 import type { Clock } from '../../lib/clock.js';
 import type { Scope } from '../../lib/scope.js';
-import { imageKey, parseRepositoryKey, repositoryEntriesPrefix, repositoryKey } from '../../store/keys.js';
+import { imageKey, parseRepositoryKey, repositoryKey } from '../../store/keys.js';
 import type { ImageRecord, RepositoryRecord } from '../../store/records.js';
 import type { Store } from '../../store/store.js';
-import { deleteImageIn, imagesLock } from '../images/images.js';
-import { archived } from '../images/storage-class.js';
+import { archived, deleteImageIn, imagesLock, repositoryImages } from '../images/images.js';
 import { evaluateLifecyclePolicy } from './evaluate.js';
 import { parseLifecyclePolicy } from './policy.js';
 import type { LifecycleDecision, LifecycleImage } from './policy-types.js';
@@ -53,10 +52,6 @@ export function lifecycleImageOf(image: ImageRecord): LifecycleImage {
     manifests: image.manifests,
     ...(image.subject ? { subject: image.subject } : {}),
   };
-}
-
-export async function repositoryImages(store: Store, scope: Scope, repositoryName: string): Promise<ImageRecord[]> {
-  return (await store.tables.images.list(repositoryEntriesPrefix(scope, repositoryName))).map(([, image]) => image);
 }
 
 /**

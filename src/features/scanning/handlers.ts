@@ -1,14 +1,14 @@
 import { decodePageToken, encodePageToken } from '../../lib/page-token.js';
 import type { Scope } from '../../lib/scope.js';
-import { ecrError, type AwsError } from '../../model/errors.js';
+import { ecrError } from '../../model/errors.js';
 import type { EnhancedImageScanFinding, ImageIdentifier, ImageScanFinding, ImageScanFindings } from '../../model/generated/types.js';
 import type { EcrHandlers } from '../../model/handlers.js';
 import { scanKey } from '../../store/keys.js';
 import type { ImageRecord } from '../../store/records.js';
 import { targetScope, type FeatureDeps } from '../deps.js';
-import { isArchived, readManifest, resolveImage } from '../images/images.js';
+import { isArchived, readManifest, requireImage } from '../images/images.js';
 import { parseManifest } from '../images/manifest.js';
-import { invalidParameterAt } from '../messages.js';
+import { imageIdText, invalidParameterAt } from '../messages.js';
 import { requireRepository } from '../repositories/lookup.js';
 import { unscannableReason } from './scan-image.js';
 import type { ScanService } from './scan-service.js';
@@ -17,15 +17,6 @@ import type { ScanService } from './scan-service.js';
 
 /** DescribeImageScanFindings returns up to 100 findings a page when maxResults is not given. */
 const DEFAULT_PAGE_SIZE = 100;
-
-const idText = (imageId: ImageIdentifier): string =>
-  `{imageDigest:'${imageId.imageDigest ?? 'null'}', imageTag:'${imageId.imageTag ?? 'null'}'}`;
-
-const imageNotFound = (scope: Scope, repositoryName: string, imageId: ImageIdentifier): AwsError =>
-  ecrError(
-    'ImageNotFoundException',
-    `The image with imageId ${idText(imageId)} does not exist within the repository with name '${repositoryName}' in the registry with id '${scope.accountId}'`,
-  );
 
 /** Enhanced findings hold dates; the stored JSON has them as ISO strings. */
 const DATE_FIELDS = new Set(['firstObservedAt', 'lastObservedAt', 'updatedAt', 'vendorCreatedAt', 'vendorUpdatedAt', 'pushedAt', 'lastInUseAt']);
@@ -40,14 +31,9 @@ function reviveDates(value: unknown): unknown {
 export function scanningHandlers(deps: FeatureDeps & { scans: ScanService }): Pick<EcrHandlers, 'StartImageScan' | 'DescribeImageScanFindings'> {
   const { store, scans } = deps;
 
-  async function requireImage(scope: Scope, repositoryName: string, imageId: ImageIdentifier): Promise<ImageRecord> {
+  async function requireImageIn(scope: Scope, repositoryName: string, imageId: ImageIdentifier): Promise<ImageRecord> {
     await requireRepository(store, scope, repositoryName);
-    const image =
-      imageId.imageDigest === undefined && imageId.imageTag === undefined
-        ? undefined
-        : await resolveImage(store, scope, repositoryName, { digest: imageId.imageDigest, tag: imageId.imageTag });
-    if (!image) throw imageNotFound(scope, repositoryName, imageId);
-    return image;
+    return requireImage(store, scope, repositoryName, imageId);
   }
 
   const answeredId = (image: ImageRecord, imageId: ImageIdentifier): ImageIdentifier => ({
@@ -59,7 +45,7 @@ export function scanningHandlers(deps: FeatureDeps & { scans: ScanService }): Pi
     async StartImageScan(context, input) {
       const scope = targetScope(context, input.registryId);
       const repositoryName = input.repositoryName;
-      const image = await requireImage(scope, repositoryName, input.imageId);
+      const image = await requireImageIn(scope, repositoryName, input.imageId);
       if (isArchived(image)) throw ecrError('ImageArchivedException', 'The specified image is archived and cannot be scanned.');
       const bytes = await readManifest(store, scope, repositoryName, image.digest);
       const manifest = bytes ? parseManifest(bytes, image.manifestMediaType) : undefined;
@@ -79,12 +65,12 @@ export function scanningHandlers(deps: FeatureDeps & { scans: ScanService }): Pi
     async DescribeImageScanFindings(context, input) {
       const scope = targetScope(context, input.registryId);
       const repositoryName = input.repositoryName;
-      const image = await requireImage(scope, repositoryName, input.imageId);
+      const image = await requireImageIn(scope, repositoryName, input.imageId);
       const scan = await store.tables.scans.get(scanKey(scope, repositoryName, image.digest));
       if (!scan) {
         throw ecrError(
           'ScanNotFoundException',
-          `Image scan does not exist for the image with '${idText(input.imageId)}' in the repository with name '${repositoryName}' in the registry with id '${scope.accountId}'`,
+          `Image scan does not exist for the image with '${imageIdText(input.imageId)}' in the repository with name '${repositoryName}' in the registry with id '${scope.accountId}'`,
         );
       }
       const base = {
