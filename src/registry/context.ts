@@ -1,14 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../lib/clock.js';
 import type { Scope } from '../lib/scope.js';
-import type { ImageRecord } from '../store/records.js';
+import type { ImagePushedListener } from '../features/images/images.js';
 import type { Store } from '../store/store.js';
 
 export interface RegistryDeps {
   store: Store;
   clock: Clock;
   /** Told of every newly stored image (scan on push). */
-  onImagePushed?: (scope: Scope, repositoryName: string, image: ImageRecord) => Promise<void>;
+  onImagePushed?: ImagePushedListener;
 }
 
 /** One routed /v2 request: the registry it addresses, the repository and the path's parameters. */

@@ -28,11 +28,14 @@ import {
 // (PutImage, BatchGetImage, BatchDeleteImage) all go through these functions, so both front
 // doors see and enforce the same state.
 
+/** Hears of each newly stored image with the manifest the push parsed. */
+export type ImagePushedListener = (scope: Scope, repositoryName: string, image: ImageRecord, manifest: ParsedManifest) => Promise<void>;
+
 export interface ImageDeps {
   store: Store;
   clock: Clock;
   /** Told of every newly stored image (scan on push); never rejects. Awaited, so a scan on push is IN_PROGRESS by the time the push is answered. */
-  onImagePushed?: (scope: Scope, repositoryName: string, image: ImageRecord) => Promise<void>;
+  onImagePushed?: ImagePushedListener;
 }
 
 export interface PushRequest {
@@ -237,7 +240,7 @@ export async function pushImage(
         if (previous) batch.put('images', imageKey(scope, repositoryName, previous.digest), withoutTag(previous, tag));
       }
     });
-    if (!existing) await deps.onImagePushed?.(scope, repositoryName, image);
+    if (!existing) await deps.onImagePushed?.(scope, repositoryName, image, manifest);
     return { image, manifest, created: !existing };
   });
 }

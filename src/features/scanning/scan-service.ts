@@ -3,10 +3,9 @@ import type { Logger } from '../../lib/logger.js';
 import type { Scope } from '../../lib/scope.js';
 import { ecrError } from '../../model/errors.js';
 import { imageKey, parseImageKey, repositoryKey, scanKey } from '../../store/keys.js';
-import type { ImageRecord, ScanRecord } from '../../store/records.js';
+import type { ScanRecord } from '../../store/records.js';
 import type { Store } from '../../store/store.js';
-import { imagesLock, readManifest } from '../images/images.js';
-import { isIndexType, parseManifest } from '../images/manifest.js';
+import { imagesLock, type ImagePushedListener } from '../images/images.js';
 import { readScanningConfiguration, repositoryScanning } from './configuration.js';
 import { loadVulnDb, type VulnDb } from './osv-db.js';
 import { scanLimits, type ScanLimits } from './scan-limits.js';
@@ -42,7 +41,7 @@ export interface ScanService {
    * one. Resolves once the IN_PROGRESS record is written (or nothing is to be scanned); never
    * rejects, so a caller may await it or not.
    */
-  onImagePushed(scope: Scope, repositoryName: string, image: ImageRecord): Promise<void>;
+  onImagePushed: ImagePushedListener;
   /** Requeues scans left IN_PROGRESS by a previous process. */
   resume(): Promise<number>;
   /** Resolves once nothing is queued or running. */
@@ -200,16 +199,12 @@ export function createScanService(options: ScanServiceOptions): ScanService {
       return record;
     },
 
-    async onImagePushed(scope, repositoryName, image) {
-      if (closed || isIndexType(image.manifestMediaType)) return;
+    async onImagePushed(scope, repositoryName, image, manifest) {
+      // Lists and artifacts (signatures, SBOMs, Helm charts) have no filesystem: nothing to scan on push.
+      if (closed || unscannableReason(manifest.mediaType, manifest.layers)) return;
       try {
         const repository = await store.tables.repositories.get(repositoryKey(scope, repositoryName));
         if (!repository) return;
-        // Artifacts (signatures, SBOMs, Helm charts) have no filesystem: nothing to scan on push.
-        const bytes = await readManifest(store, scope, repositoryName, image.digest);
-        if (!bytes) return;
-        const manifest = parseManifest(bytes, image.manifestMediaType);
-        if (unscannableReason(manifest.mediaType, manifest.layers)) return;
         const { scanFrequency } = repositoryScanning(await readScanningConfiguration(store, scope), repository);
         if (scanFrequency === 'MANUAL') return;
         await service.start(scope, repositoryName, image.digest, { manual: false });
