@@ -1,37 +1,16 @@
-import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { PutImageCommand, type ECRClient } from '@aws-sdk/client-ecr';
 import { appendToUpload, completeUpload, startUpload } from '../../src/features/layers/uploads.js';
 import type { Scope } from '../../src/lib/scope.js';
+import { MEDIA, sha256, type Descriptor } from './registry.js';
 import type { TestServer } from './server.js';
+
+export { MEDIA, sha256, type Descriptor };
 
 // Images for tests: blobs go in through the upload service (as the registry and the layer
 // actions put them there), manifests through PutImage.
 
 export const DEFAULT_SCOPE: Scope = { accountId: '000000000000', region: 'us-east-1' };
-
-export const MEDIA = {
-  dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
-  dockerList: 'application/vnd.docker.distribution.manifest.list.v2+json',
-  dockerConfig: 'application/vnd.docker.container.image.v1+json',
-  dockerLayer: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
-  ociManifest: 'application/vnd.oci.image.manifest.v1+json',
-  ociIndex: 'application/vnd.oci.image.index.v1+json',
-  ociConfig: 'application/vnd.oci.image.config.v1+json',
-  ociLayer: 'application/vnd.oci.image.layer.v1.tar+gzip',
-  ociEmpty: 'application/vnd.oci.empty.v1+json',
-  schema1Signed: 'application/vnd.docker.distribution.manifest.v1+prettyjws',
-} as const;
-
-export const sha256 = (bytes: Buffer | string): string => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
-
-export interface Descriptor {
-  mediaType: string;
-  digest: string;
-  size: number;
-  artifactType?: string;
-  annotations?: Record<string, string>;
-}
 
 /** Stores `bytes` as a blob linked to the repository; resolves with its descriptor. */
 export async function pushBlob(
@@ -124,7 +103,7 @@ export async function putImage(
 export function indexOf(images: BuiltImage[], format: 'docker' | 'oci' = 'oci'): { manifest: string; digest: string } {
   const manifest = JSON.stringify({
     schemaVersion: 2,
-    mediaType: format === 'oci' ? MEDIA.ociIndex : MEDIA.dockerList,
+    mediaType: format === 'oci' ? MEDIA.ociIndex : MEDIA.dockerManifestList,
     manifests: images.map((image, i) => ({
       mediaType: image.mediaType,
       digest: image.digest,

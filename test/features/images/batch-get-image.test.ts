@@ -138,7 +138,7 @@ describe('acceptedMediaTypes', () => {
   test('by tag, Docker schema 2 is converted to signed schema 1 naming the repository and tag', async () => {
     const { images, failures } = await get([{ imageTag: 'docker' }], ['application/vnd.docker.distribution.manifest.v1+json']);
     expect(failures).toEqual([]);
-    expect(images?.[0].imageManifestMediaType).toBe(MEDIA.schema1Signed);
+    expect(images?.[0].imageManifestMediaType).toBe(MEDIA.dockerSchema1Signed);
     expect(JSON.parse(images![0].imageManifest!)).toMatchObject({ schemaVersion: 1, name: 'app', tag: 'docker' });
   });
 
