@@ -17,6 +17,7 @@ import {
 } from '@aws-sdk/client-ecr';
 import { createRepository, pushImage, uniqueName, type PushedImage } from '../../helpers/registry.js';
 import { rawCall, startTestServer, type TestServer } from '../../helpers/server.js';
+import { seededRandom, type Random } from '../../helpers/random.js';
 
 const SEED = 0x5eed_2025;
 const POLICY_CASES = 260;
@@ -32,21 +33,6 @@ afterAll(async () => {
   await server.close();
 });
 
-/** mulberry32: a small seeded generator, so a failing case can be replayed. */
-function generator(seed: number) {
-  let state = seed >>> 0;
-  const next = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (below: number): number => Math.floor(next() * below);
-  const pick = <T>(items: readonly T[]): T => items[int(items.length)];
-  return { next, int, pick };
-}
-type Random = ReturnType<typeof generator>;
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -294,7 +280,7 @@ async function repositoryWithImages(prefix: string): Promise<{ name: string; ima
 }
 
 test('mutated policies: PutLifecyclePolicy and StartLifecyclePolicyPreview answer success or a 400, and a refusal changes nothing', async () => {
-  const random = generator(SEED);
+  const random = seededRandom(SEED);
   const putTarget = await createRepository(server, uniqueName('fuzz-put'));
   const previewTarget = (await repositoryWithImages('fuzz-preview')).name;
   let expectedPolicy = JSON.stringify(VALID_POLICIES[0]);
@@ -354,7 +340,7 @@ test('mutated policies: PutLifecyclePolicy and StartLifecyclePolicyPreview answe
 });
 
 test('GetLifecyclePolicyPreview: garbage nextToken, bad imageIds and maxResults out of bounds are 400s; valid pages still page', async () => {
-  const random = generator(SEED + 1);
+  const random = seededRandom(SEED + 1);
   const { name, images } = await repositoryWithImages('fuzz-get-preview');
   const everything = JSON.stringify({
     rules: [{ rulePriority: 1, selection: { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: 1 }, action: { type: 'expire' } }],

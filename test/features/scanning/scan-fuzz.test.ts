@@ -24,29 +24,13 @@ import { createRepository, descriptorOf, MEDIA, ociIndex, putManifest } from '..
 import { debianOsRelease, dpkgStatus, gzipLayer, osvRecord, pushLayers, writeOsvDatabase } from '../../helpers/scan-images.js';
 import { rawCall, startTestServer, type TestServer } from '../../helpers/server.js';
 import { tar } from '../../e2e/oci-images.js';
+import { seededRandom, type Random } from '../../helpers/random.js';
 
 const SEED = 0x5ca7_2026;
 const API_CASES = 400;
 const LAYER_CASES = 36;
 const ACCOUNT = '000000000000';
 
-/** mulberry32: a small seeded generator, so a failing case can be replayed. */
-function generator(seed: number) {
-  let state = seed >>> 0;
-  const next = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (below: number): number => Math.floor(next() * below);
-  const pick = <T>(items: readonly T[]): T => items[int(items.length)] as T;
-  /** Mostly a sound value, sometimes one of the bad ones: a request must get past one field to reach the next. */
-  const mostly = <T>(sound: () => T, bad: ReadonlyArray<() => T>, soundShare = 0.7): T => (next() < soundShare ? sound() : pick(bad)());
-  return { next, int, pick, mostly };
-}
-type Random = ReturnType<typeof generator>;
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 // A Debian 12 layer (os-release and a dpkg status of 12 packages, openssl vulnerable) compressed by
@@ -274,7 +258,7 @@ async function storedState(): Promise<unknown> {
 }
 
 test('the scanning actions answer random and malformed input with a success or a modeled 4xx, and a refusal changes nothing', async () => {
-  const random = generator(SEED);
+  const random = seededRandom(SEED);
   const outcomes = new Map<string, number>();
   for (let i = 0; i < API_CASES; i++) {
     const { action, body } = request(random);
@@ -310,7 +294,7 @@ test('the scanning actions answer random and malformed input with a success or a
 }, 60_000);
 
 test('pages of findings, turned with any page size, are the whole list once each', async () => {
-  const random = generator(SEED + 1);
+  const random = seededRandom(SEED + 1);
   // An image of its own: the fuzz above may have left any configuration and scans behind.
   await client.send(new PutRegistryScanningConfigurationCommand({ scanType: 'BASIC', rules: [] }));
   const repositoryName = 'fuzz-pages';
@@ -369,7 +353,7 @@ function corrupt(random: Random, bytes: Buffer): Buffer {
 }
 
 test('randomly corrupted gzip, zstd and tar layers: every scan ends COMPLETE or FAILED with a reason, and the server stays healthy', async () => {
-  const random = generator(SEED + 2);
+  const random = seededRandom(SEED + 2);
   const repositoryName = 'fuzz-layers';
   await createRepository(server, repositoryName);
   await client.send(new PutImageScanningConfigurationCommand({ repositoryName, imageScanningConfiguration: { scanOnPush: true } }));
