@@ -33,7 +33,6 @@ afterAll(async () => {
   await server.close();
 });
 
-
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 const VALID_POLICIES: Json[] = [

@@ -7,7 +7,6 @@ import {
 } from '../../../src/features/scanning/findings.js';
 import type { ImageInventory, InstalledPackage } from '../../../src/features/scanning/inventory.js';
 import { matchInventory } from '../../../src/features/scanning/match.js';
-import { loadVulnDb, type VulnDb } from '../../../src/features/scanning/osv-db.js';
 import {
   alpineOpenssl,
   debianAptUnfixed,
@@ -15,21 +14,9 @@ import {
   debianOpensslCve4807,
   debianOpensslDsa,
   debianUtilLinux,
-  removeDir,
-  writeOsvDir,
-  type OsvRecord,
+  vulnDbOf,
 } from './osv-fixtures.js';
 
-const dirs: string[] = [];
-afterAll(async () => {
-  await Promise.all(dirs.map(removeDir));
-});
-
-async function dbOf(...records: OsvRecord[]): Promise<VulnDb> {
-  const dir = await writeOsvDir(Object.fromEntries(records.map((record) => [`${String(record.id)}.json`, record])));
-  dirs.push(dir);
-  return loadVulnDb(dir);
-}
 
 const openssl: InstalledPackage = { format: 'dpkg', name: 'openssl', version: '3.0.9-1', arch: 'amd64' };
 const libssl3: InstalledPackage = { format: 'dpkg', name: 'libssl3', version: '3.0.9-1', sourceName: 'openssl', arch: 'amd64' };
@@ -57,7 +44,7 @@ test('finding names prefer the CVE, as ECR does', () => {
 });
 
 test('basic findings: one per CVE and installed package, with package and CVSS attributes', async () => {
-  const db = await dbOf(debianOpensslCve, debianAptUnfixed, debianUtilLinux);
+  const db = await vulnDbOf(debianOpensslCve, debianAptUnfixed, debianUtilLinux);
   const findings = toImageScanFindings(matchInventory(db, bookworm));
   expect(findings.map((finding) => [finding.name, finding.attributes?.[1]?.value, finding.severity])).toEqual([
     ['CVE-2023-5363', 'openssl', 'HIGH'],
@@ -82,7 +69,7 @@ test('basic findings: one per CVE and installed package, with package and CVSS a
 });
 
 test('an advisory whose CVEs all have their own records is not reported again', async () => {
-  const db = await dbOf(debianOpensslCve, debianOpensslDsa, debianOpensslCve4807);
+  const db = await vulnDbOf(debianOpensslCve, debianOpensslDsa, debianOpensslCve4807);
   const inventory: ImageInventory = { os: bookworm.os, packages: [openssl] };
   expect(matchInventory(db, inventory).map((match) => match.vulnerability.id).sort()).toEqual([
     'DEBIAN-CVE-2023-4807',
@@ -94,7 +81,7 @@ test('an advisory whose CVEs all have their own records is not reported again', 
     'CVE-2023-5363',
   ]);
   // Without the per-CVE record for CVE-2023-4807, the DSA still says something new and stays.
-  const partial = await dbOf(debianOpensslCve, debianOpensslDsa);
+  const partial = await vulnDbOf(debianOpensslCve, debianOpensslDsa);
   expect(toImageScanFindings(matchInventory(partial, inventory)).map((finding) => finding.name).sort()).toEqual([
     'CVE-2023-5363',
     'DSA-5532-1',
@@ -102,7 +89,7 @@ test('an advisory whose CVEs all have their own records is not reported again', 
 });
 
 test('enhanced findings: one per vulnerability listing its packages, in Inspector shape', async () => {
-  const db = await dbOf(debianOpensslCve, debianAptUnfixed, debianUtilLinux);
+  const db = await vulnDbOf(debianOpensslCve, debianAptUnfixed, debianUtilLinux);
   const layers = new Map<InstalledPackage, string>([[libssl3, 'sha256:' + 'a'.repeat(64)]]);
   const findings = toEnhancedImageScanFindings(matchInventory(db, bookworm), {
     firstObservedAt,
@@ -181,7 +168,7 @@ test('enhanced findings: one per vulnerability listing its packages, in Inspecto
 });
 
 test('a vulnerability fixed for some packages only is PARTIAL; no rating at all is UNTRIAGED', async () => {
-  const db = await dbOf({
+  const db = await vulnDbOf({
     id: 'DEBIAN-CVE-2024-7000',
     modified: '2024-01-01T00:00:00Z',
     affected: [
@@ -195,7 +182,7 @@ test('a vulnerability fixed for some packages only is PARTIAL; no rating at all 
 });
 
 test('Alpine findings: apk version-rN split, Alpine tracker link', async () => {
-  const db = await dbOf(alpineOpenssl);
+  const db = await vulnDbOf(alpineOpenssl);
   const libcrypto: InstalledPackage = { format: 'apk', name: 'libcrypto3', version: '3.1.3-r0', sourceName: 'openssl', arch: 'x86_64' };
   const matches = matchInventory(db, { os: { id: 'alpine', versionId: '3.18.4' }, packages: [libcrypto] });
   const [basic] = toImageScanFindings(matches);
@@ -218,7 +205,7 @@ test('version splitting', () => {
 });
 
 test('findingSeverityCounts counts each severity present, as ECR reports them', async () => {
-  const db = await dbOf(debianOpensslCve, debianAptUnfixed, debianUtilLinux);
+  const db = await vulnDbOf(debianOpensslCve, debianAptUnfixed, debianUtilLinux);
   const matches = matchInventory(db, bookworm);
   expect(findingSeverityCounts(toImageScanFindings(matches))).toEqual({ HIGH: 2, INFORMATIONAL: 1, LOW: 1 });
   expect(findingSeverityCounts(toEnhancedImageScanFindings(matches, { firstObservedAt, lastObservedAt }))).toEqual({

@@ -1,6 +1,6 @@
 import type { ImageInventory, InstalledPackage } from '../../../src/features/scanning/inventory.js';
 import { matchInventory, osvEcosystems } from '../../../src/features/scanning/match.js';
-import { loadVulnDb, type VulnDb } from '../../../src/features/scanning/osv-db.js';
+import type { VulnDb } from '../../../src/features/scanning/osv-db.js';
 import {
   alpineOpenssl,
   debianAptUnfixed,
@@ -8,22 +8,9 @@ import {
   debianRecord,
   debianUtilLinux,
   debianWithdrawn,
-  removeDir,
-  writeOsvDir,
-  type OsvRecord,
+  vulnDbOf,
 } from './osv-fixtures.js';
 
-const dirs: string[] = [];
-afterAll(async () => {
-  await Promise.all(dirs.map(removeDir));
-});
-
-async function dbOf(...records: OsvRecord[]): Promise<VulnDb> {
-  const files = Object.fromEntries(records.map((record) => [`${String(record.id)}.json`, record]));
-  const dir = await writeOsvDir(files);
-  dirs.push(dir);
-  return loadVulnDb(dir);
-}
 
 const bookworm = { id: 'debian', versionId: '12', versionCodename: 'bookworm' };
 
@@ -56,7 +43,7 @@ describe('OS to OSV ecosystems', () => {
 
 describe('Debian', () => {
   test('a version before the fix is matched, with the fix; the fixed version and later ones are not', async () => {
-    const db = await dbOf(debianOpensslCve);
+    const db = await vulnDbOf(debianOpensslCve);
     const inventory = (version: string): ImageInventory => ({
       os: bookworm,
       packages: [dpkg('openssl', version), dpkg('libssl3', version, { name: 'openssl' })],
@@ -72,7 +59,7 @@ describe('Debian', () => {
   });
 
   test('matching is by source package, comparing the source version (a binNMU binary carries an epoch its source lacks)', async () => {
-    const db = await dbOf(debianUtilLinux);
+    const db = await vulnDbOf(debianUtilLinux);
     const vulnerable = dpkg('bsdutils', '1:2.38.1-5+b1', { name: 'util-linux', version: '2.38.1-5' });
     const fixed = dpkg('bsdutils', '1:2.38.1-5+deb12u1', { name: 'util-linux', version: '2.38.1-5+deb12u1' });
     const unrelated = dpkg('util-linux-extra', '2.38.1-5+b1', { name: 'something-else' });
@@ -85,23 +72,23 @@ describe('Debian', () => {
   });
 
   test('a package whose source the data does not know is looked up by its binary name', async () => {
-    const db = await dbOf(debianAptUnfixed);
+    const db = await vulnDbOf(debianAptUnfixed);
     const apt = dpkg('apt', '2.6.1', { name: 'apt-source-renamed' });
     expect(matched(db, { os: bookworm, packages: [apt] })).toEqual([['DEBIAN-CVE-2011-3374', 'apt', undefined]]);
   });
 
   test('an unfixed vulnerability (introduced 0 only) matches every version and has no fix', async () => {
-    const db = await dbOf(debianAptUnfixed);
+    const db = await vulnDbOf(debianAptUnfixed);
     expect(matched(db, { os: bookworm, packages: [dpkg('apt', '2.6.1')] })).toEqual([['DEBIAN-CVE-2011-3374', 'apt', undefined]]);
   });
 
   test('withdrawn records never match', async () => {
-    const db = await dbOf(debianWithdrawn);
+    const db = await vulnDbOf(debianWithdrawn);
     expect(matched(db, { os: bookworm, packages: [dpkg('apt', '2.6.1')] })).toEqual([]);
   });
 
   test('another Debian release, or another distribution, is not matched', async () => {
-    const db = await dbOf(debianOpensslCve);
+    const db = await vulnDbOf(debianOpensslCve);
     expect(matched(db, { os: { id: 'debian', versionId: '11' }, packages: [dpkg('openssl', '1.1.1n-0+deb11u4')] })).toEqual([]);
     expect(matched(db, { os: { id: 'ubuntu', versionId: '22.04' }, packages: [dpkg('openssl', '3.0.2-0ubuntu1.10')] })).toEqual([]);
     expect(matched(db, { packages: [dpkg('openssl', '3.0.9-1')] })).toEqual([]);
@@ -112,7 +99,7 @@ describe('Debian', () => {
   });
 
   test('introduced and last_affected bound the range inclusively', async () => {
-    const db = await dbOf(
+    const db = await vulnDbOf(
       debianRecord('DEBIAN-CVE-2024-2000', 'examplepkg', {
         ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '2.0-1' }, { last_affected: '2.3-1' }] }],
       }),
@@ -127,7 +114,7 @@ describe('Debian', () => {
   });
 
   test('several ranges and several intervals in one range: the fix is the one that closes the interval', async () => {
-    const db = await dbOf(
+    const db = await vulnDbOf(
       debianRecord('DEBIAN-CVE-2024-3000', 'examplepkg', {
         ranges: [
           { type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: '1.0-1' }, { introduced: '2.0-1' }, { fixed: '2.1-1' }] },
@@ -146,7 +133,7 @@ describe('Debian', () => {
   });
 
   test('a limit event caps a range', async () => {
-    const db = await dbOf(
+    const db = await vulnDbOf(
       debianRecord('DEBIAN-CVE-2024-3500', 'examplepkg', {
         ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { limit: '5.0-1' }] }],
       }),
@@ -157,7 +144,7 @@ describe('Debian', () => {
   });
 
   test('an explicit versions list matches exactly those versions', async () => {
-    const db = await dbOf(
+    const db = await vulnDbOf(
       debianRecord('DEBIAN-CVE-2024-4000', 'examplepkg', { versions: ['1.2-3', '1.4-1'] }),
       debianRecord('DEBIAN-CVE-2024-4001', 'otherpkg', {
         ranges: [{ type: 'ECOSYSTEM', events: [{ introduced: '2.0-1' }, { fixed: '2.2-1' }] }],
@@ -176,7 +163,7 @@ describe('Debian', () => {
   });
 
   test('a record with both Debian:12 and bare Debian entries matches a package once, through Debian:12', async () => {
-    const db = await dbOf({
+    const db = await vulnDbOf({
       id: 'DEBIAN-CVE-2024-5000',
       modified: '2024-01-01T00:00:00Z',
       affected: [
@@ -194,7 +181,7 @@ describe('Debian', () => {
 
 describe('Ubuntu', () => {
   test('Ubuntu records name LTS releases Ubuntu:<version>:LTS', async () => {
-    const db = await dbOf({
+    const db = await vulnDbOf({
       id: 'UBUNTU-CVE-2023-5363',
       modified: '2024-01-01T00:00:00Z',
       upstream: ['CVE-2023-5363'],
@@ -218,7 +205,7 @@ describe('Alpine', () => {
     origin ? { format: 'apk', name, version, sourceName: origin, arch: 'x86_64' } : { format: 'apk', name, version, arch: 'x86_64' };
 
   test('subpackages match through their origin; the fixed release does not match', async () => {
-    const db = await dbOf(alpineOpenssl);
+    const db = await vulnDbOf(alpineOpenssl);
     const os = { id: 'alpine', versionId: '3.18.4' };
     expect(matched(db, { os, packages: [apk('libssl3', '3.1.3-r0', 'openssl'), apk('libcrypto3', '3.1.3-r0', 'openssl')] })).toEqual([
       ['ALPINE-CVE-2023-5363', 'libssl3', '3.1.4-r0'],
@@ -229,12 +216,12 @@ describe('Alpine', () => {
   });
 
   test('a record for Alpine v3.18 does not match an Alpine 3.19 image', async () => {
-    const db = await dbOf(alpineOpenssl);
+    const db = await vulnDbOf(alpineOpenssl);
     expect(matched(db, { os: { id: 'alpine', versionId: '3.19.1' }, packages: [apk('libssl3', '3.1.3-r0', 'openssl')] })).toEqual([]);
   });
 
   test('dpkg packages in an Alpine image are not compared with Alpine data', async () => {
-    const db = await dbOf(alpineOpenssl);
+    const db = await vulnDbOf(alpineOpenssl);
     expect(matched(db, { os: { id: 'alpine', versionId: '3.18.4' }, packages: [dpkg('openssl', '3.1.3-r0')] })).toEqual([]);
   });
 });

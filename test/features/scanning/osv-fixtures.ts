@@ -4,6 +4,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { loadVulnDb, type VulnDb } from '../../../src/features/scanning/osv-db.js';
 
 export type OsvRecord = Record<string, unknown>;
 
@@ -146,6 +147,16 @@ export async function writeOsvDir(files: Record<string, OsvRecord | OsvRecord[] 
 
 export async function removeDir(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true });
+}
+
+/** A database of exactly these records, loaded the way --vuln-db loads a directory (then removed). */
+export async function vulnDbOf(...records: OsvRecord[]): Promise<VulnDb> {
+  const dir = await writeOsvDir(Object.fromEntries(records.map((record) => [`${String(record.id)}.json`, record])));
+  try {
+    return await loadVulnDb(dir);
+  } finally {
+    await removeDir(dir);
+  }
 }
 
 /** A Debian record for a made-up package with the given ranges / versions, for range semantics. */
