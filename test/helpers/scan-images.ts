@@ -49,15 +49,20 @@ export const apkInstalled = (packages: Array<{ name: string; version: string; or
 
 export const gzipLayer = (entries: LayerEntry[]): Buffer => gzipSync(tar(entries));
 
-/** Pushes an OCI image whose layers are the given (already compressed) blobs; resolves with its digest. */
-export async function pushLayers(server: Pick<TestServer, 'endpoint'>, repositoryName: string, tag: string, layers: Buffer[], layerMediaType: string = MEDIA.ociLayer): Promise<string> {
+/** Pushes the layers and a config through /v2 and returns the OCI manifest naming them (not yet put). */
+export async function pushLayerBlobs(server: Pick<TestServer, 'endpoint'>, repositoryName: string, tag: string, layers: Buffer[], layerMediaType: string = MEDIA.ociLayer): Promise<Buffer> {
   for (const layer of layers) await pushBlob(server, repositoryName, layer);
   const configBytes = imageConfig(layers, `${repositoryName}:${tag}`);
   await pushBlob(server, repositoryName, configBytes);
-  const manifest = ociManifest(
+  return ociManifest(
     descriptorOf(MEDIA.ociConfig, configBytes),
     layers.map((layer) => descriptorOf(layerMediaType, layer)),
   );
+}
+
+/** Pushes an OCI image whose layers are the given (already compressed) blobs; resolves with its digest. */
+export async function pushLayers(server: Pick<TestServer, 'endpoint'>, repositoryName: string, tag: string, layers: Buffer[], layerMediaType: string = MEDIA.ociLayer): Promise<string> {
+  const manifest = await pushLayerBlobs(server, repositoryName, tag, layers, layerMediaType);
   const reply = await putManifest(server, repositoryName, tag, manifest, MEDIA.ociManifest);
   if (reply.status !== 201) throw new Error(`manifest PUT answered ${reply.status}: ${reply.text}`);
   return sha256(manifest);

@@ -308,3 +308,27 @@ describe('transition to archive', () => {
     expect((await describeAll(name))[0]).toMatchObject({ imageDigest: image.digest, imageStatus: 'ACTIVE' });
   });
 });
+
+test('--lifecycle-interval applies stored policies on its own schedule', async () => {
+  const scheduled = await startTestServer({ lifecycleIntervalMs: 200 });
+  try {
+    const name = 'scheduled';
+    await createRepository(scheduled, name);
+    scheduled.clock.setOffsetSeconds(-3 * DAY);
+    const old = await pushImage(scheduled, name, { seed: 'scheduled-old' });
+    scheduled.clock.setOffsetSeconds(0);
+    const fresh = await pushImage(scheduled, name, { seed: 'scheduled-fresh' });
+    const scheduledClient = scheduled.client();
+    await scheduledClient.send(new PutLifecyclePolicyCommand({ repositoryName: name, lifecyclePolicyText: policy(expireUntaggedAfterDays(2)) }));
+    const deadline = Date.now() + 10_000;
+    let remaining: string[] = [];
+    do {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      remaining = digestsOf((await scheduledClient.send(new DescribeImagesCommand({ repositoryName: name }))).imageDetails ?? []);
+    } while (remaining.includes(old.digest) && Date.now() < deadline);
+    expect(remaining).toEqual([fresh.digest]);
+    expect((await scheduledClient.send(new GetLifecyclePolicyCommand({ repositoryName: name }))).lastEvaluatedAt).toBeInstanceOf(Date);
+  } finally {
+    await scheduled.close();
+  }
+});

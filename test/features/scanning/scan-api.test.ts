@@ -8,6 +8,7 @@ import {
   GetRegistryScanningConfigurationCommand,
   ImageNotFoundException,
   LimitExceededException,
+  PutImageCommand,
   PutImageScanningConfigurationCommand,
   PutRegistryScanningConfigurationCommand,
   ScanNotFoundException,
@@ -26,6 +27,7 @@ import {
   dpkgStatus,
   gzipLayer,
   osvRecord,
+  pushLayerBlobs,
   pushLayers,
   writeOsvDatabase,
 } from '../../helpers/scan-images.js';
@@ -382,4 +384,15 @@ test('scan on push leaves artifacts alone: a signature pushed with a subject get
   ).rejects.toBeInstanceOf(ScanNotFoundException);
   // The image itself was scanned on push.
   expect((await scanned(name, 'v1')).imageScanStatus!.status).toBe('COMPLETE');
+});
+
+test('PutImage triggers scan on push too', async () => {
+  const name = uniqueName('scan-putimage');
+  await createRepository(server, name);
+  await client.send(new PutImageScanningConfigurationCommand({ repositoryName: name, imageScanningConfiguration: { scanOnPush: true } }));
+  const manifest = await pushLayerBlobs(server, name, 'v1', debianLayers());
+  await client.send(new PutImageCommand({ repositoryName: name, imageTag: 'v1', imageManifest: manifest.toString('utf8'), imageManifestMediaType: MEDIA.ociManifest }));
+  const out = await scanned(name, 'v1');
+  expect(out.imageScanStatus!.status).toBe('COMPLETE');
+  expect(out.imageScanFindings!.findingSeverityCounts).toEqual({ CRITICAL: 2, LOW: 1 });
 });
