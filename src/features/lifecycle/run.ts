@@ -6,7 +6,7 @@ import type { Store } from '../../store/store.js';
 import { archived, deleteImageIn, imagesLock, repositoryImages } from '../images/images.js';
 import { evaluateLifecyclePolicy } from './evaluate.js';
 import { parseLifecyclePolicy } from './policy.js';
-import type { LifecycleDecision, LifecycleImage } from './policy-types.js';
+import type { LifecycleImage } from './policy-types.js';
 
 // Applying stored lifecycle policies: on a schedule (--lifecycle-interval) and on demand
 // (POST /_berth/lifecycle/run). Each repository is evaluated and changed under its repository
@@ -57,8 +57,7 @@ export function lifecycleImageOf(image: ImageRecord): LifecycleImage {
 /**
  * Evaluates one repository's stored policy against its images now and applies the outcome,
  * with lastEvaluatedAt, in one batch. Answers undefined when the repository or its policy is
- * gone by the time the locks are held. An image an index still references is never expired
- * ahead of the index.
+ * gone by the time the locks are held.
  *
  * The repository's lock is taken before its images lock, the order DeleteRepository takes
  * them in: the other order deadlocks against a forced delete that holds the repository and
@@ -80,17 +79,13 @@ export async function applyLifecyclePolicy(
       const images = await repositoryImages(store, scope, repositoryName);
       const now = clock.now().getTime();
       const decisions = evaluateLifecyclePolicy(policy, images.map(lifecycleImageOf), now);
+      // Exactly what a preview of the same images would list: the evaluator already keeps an
+      // image an index references unless the index goes in the same run.
       const byDigest = new Map(images.map((image) => [image.digest, image]));
-      const expiring = new Set(decisions.filter((d) => d.action === 'EXPIRE').map((d) => d.digest));
-      const referencedByKept = new Set(images.filter((image) => !expiring.has(image.digest)).flatMap((image) => image.manifests));
-
-      const applied: Array<{ decision: LifecycleDecision; image: ImageRecord }> = [];
-      for (const decision of decisions) {
+      const applied = decisions.flatMap((decision) => {
         const image = byDigest.get(decision.digest);
-        if (!image) continue;
-        if (decision.action === 'EXPIRE' && referencedByKept.has(image.digest)) continue;
-        applied.push({ decision, image });
-      }
+        return image ? [{ decision, image }] : [];
+      });
       await store.write((batch) => {
         for (const { decision, image } of applied) {
           if (decision.action === 'EXPIRE') deleteImageIn(batch, scope, repositoryName, image);
