@@ -8,10 +8,9 @@ import type { LifecyclePreviewRecord, LifecyclePreviewResultRecord } from '../..
 import { targetScope, type FeatureDeps } from '../deps.js';
 import { invalidParameterAt } from '../messages.js';
 import { requireRepository, updateRepository } from '../repositories/lookup.js';
-import { evaluateLifecyclePolicy } from './evaluate.js';
 import { parseLifecyclePolicy } from './policy.js';
 import { repositoryImages } from '../images/images.js';
-import { lifecycleImageOf } from './run.js';
+import { decideLifecycle } from './run.js';
 
 // PutLifecyclePolicy, GetLifecyclePolicy, DeleteLifecyclePolicy and the preview pair. The
 // policy text is validated (policy.ts) before anything is stored; a preview evaluates the
@@ -81,23 +80,18 @@ export function lifecycleHandlers(
     let finished: LifecyclePreviewRecord;
     try {
       const images = await repositoryImages(store, scope, repositoryName);
-      const byDigest = new Map(images.map((image) => [image.digest, image]));
-      const decisions = evaluateLifecyclePolicy(parseLifecyclePolicy(preview.policyText), images.map(lifecycleImageOf), clock.now().getTime());
-      const results = decisions.flatMap((decision): LifecyclePreviewResultRecord[] => {
-        const image = byDigest.get(decision.digest);
-        if (!image) return [];
-        return [
-          {
-            digest: image.digest,
-            tags: [...image.tags],
-            pushedAt: image.pushedAt,
-            action: decision.action,
-            ...(decision.targetStorageClass ? { targetStorageClass: decision.targetStorageClass } : {}),
-            appliedRulePriority: decision.appliedRulePriority,
-            storageClass: image.storageClass === 'ARCHIVE' ? 'ARCHIVE' : 'STANDARD',
-          },
-        ];
-      });
+      const decided = decideLifecycle(parseLifecyclePolicy(preview.policyText), images, clock.now().getTime());
+      const results = decided.map(
+        ({ decision, image }): LifecyclePreviewResultRecord => ({
+          digest: image.digest,
+          tags: [...image.tags],
+          pushedAt: image.pushedAt,
+          action: decision.action,
+          ...(decision.targetStorageClass ? { targetStorageClass: decision.targetStorageClass } : {}),
+          appliedRulePriority: decision.appliedRulePriority,
+          storageClass: image.storageClass === 'ARCHIVE' ? 'ARCHIVE' : 'STANDARD',
+        }),
+      );
       finished = { ...preview, status: 'COMPLETE', results };
     } catch {
       finished = { ...preview, status: 'FAILED', results: [] };

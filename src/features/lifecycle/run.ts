@@ -6,7 +6,7 @@ import type { Store } from '../../store/store.js';
 import { archived, deleteImageIn, imagesLock, repositoryImages } from '../images/images.js';
 import { evaluateLifecyclePolicy } from './evaluate.js';
 import { parseLifecyclePolicy } from './policy.js';
-import type { LifecycleImage } from './policy-types.js';
+import type { LifecycleDecision, LifecycleImage, LifecyclePolicy } from './policy-types.js';
 
 // Applying stored lifecycle policies: on a schedule (--lifecycle-interval) and on demand
 // (POST /_berth/lifecycle/run). Each repository is evaluated and changed under its repository
@@ -55,6 +55,19 @@ export function lifecycleImageOf(image: ImageRecord): LifecycleImage {
 }
 
 /**
+ * What the policy does to these images now, each decision with its image record: what a run
+ * applies and a preview lists (the evaluator already keeps an image an index references unless
+ * the index goes too).
+ */
+export function decideLifecycle(policy: LifecyclePolicy, images: ImageRecord[], now: number): Array<{ decision: LifecycleDecision; image: ImageRecord }> {
+  const byDigest = new Map(images.map((image) => [image.digest, image]));
+  return evaluateLifecyclePolicy(policy, images.map(lifecycleImageOf), now).flatMap((decision) => {
+    const image = byDigest.get(decision.digest);
+    return image ? [{ decision, image }] : [];
+  });
+}
+
+/**
  * Evaluates one repository's stored policy against its images now and applies the outcome,
  * with lastEvaluatedAt, in one batch. Answers undefined when the repository or its policy is
  * gone by the time the locks are held.
@@ -78,14 +91,7 @@ export async function applyLifecyclePolicy(
       const policy = parseLifecyclePolicy(repository.lifecyclePolicyText);
       const images = await repositoryImages(store, scope, repositoryName);
       const now = clock.now().getTime();
-      const decisions = evaluateLifecyclePolicy(policy, images.map(lifecycleImageOf), now);
-      // Exactly what a preview of the same images would list: the evaluator already keeps an
-      // image an index references unless the index goes in the same run.
-      const byDigest = new Map(images.map((image) => [image.digest, image]));
-      const applied = decisions.flatMap((decision) => {
-        const image = byDigest.get(decision.digest);
-        return image ? [{ decision, image }] : [];
-      });
+      const applied = decideLifecycle(policy, images, now);
       await store.write((batch) => {
         for (const { decision, image } of applied) {
           if (decision.action === 'EXPIRE') deleteImageIn(batch, scope, repositoryName, image);
