@@ -7,6 +7,7 @@ import type { ScanRecord } from '../../store/records.js';
 import type { Store } from '../../store/store.js';
 import { imagesLock, type ImagePushedListener } from '../images/images.js';
 import { readScanningConfiguration, repositoryScanning } from './configuration.js';
+import { messageOf } from './error-message.js';
 import { loadVulnDb, type VulnDb } from './osv-db.js';
 import { scanLimits, type ScanLimits } from './scan-limits.js';
 import { failed, scanImage, unscannableReason, type ScanDeps, type ScanOutcome } from './scan-image.js';
@@ -117,7 +118,7 @@ export function createScanService(options: ScanServiceOptions): ScanService {
     } catch (error) {
       if (closed) return;
       options.logger?.error({ err: error, repository: job.repositoryName, digest: job.digest }, 'scan failed');
-      outcome = failed(`The scan could not complete: ${error instanceof Error ? error.message : String(error)}`);
+      outcome = failed(`The scan could not complete: ${messageOf(error)}`);
     } finally {
       abortRunning = undefined;
     }
