@@ -5,6 +5,7 @@ import { AwsError } from '../model/errors.js';
 import { authenticate, challengeHeader, type AuthOptions } from './auth.js';
 import { deleteBlob, getBlob, serveDownload } from './blobs.js';
 import { DOWNLOAD_PATH_PREFIX, verifyDownloadToken } from '../features/layers/download-url.js';
+import { UploadNotFoundError } from '../store/blobs/blob-store.js';
 import type { RegistryDeps, RegistryHandler } from './context.js';
 import { fromEcrError, registryError, RegistryError } from './errors.js';
 import { API_VERSION_HEADER, sendError, sendJson } from './http.js';
@@ -65,6 +66,15 @@ const isClientGone = (error: unknown): boolean => {
   return code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'EPIPE' || code === 'ECONNABORTED';
 };
 
+/** The registry's answer to a known failure of the shared features and store, if it is one. */
+function asRegistryError(error: unknown): RegistryError | undefined {
+  if (error instanceof RegistryError) return error;
+  if (error instanceof AwsError) return fromEcrError(error);
+  // The session's bytes went (cancelled or collected) while the request was on its way.
+  if (error instanceof UploadNotFoundError) return registryError('BLOB_UPLOAD_UNKNOWN', `upload ${error.uploadId} is unknown`);
+  return undefined;
+}
+
 /** Answers every request under /v2. */
 export function createRegistry(options: RegistryOptions) {
   const deps: RegistryDeps = { store: options.store, clock: options.clock, onImagePushed: options.onImagePushed };
@@ -122,7 +132,7 @@ export function createRegistry(options: RegistryOptions) {
 
   return (req: IncomingMessage, res: ServerResponse): void => {
     handle(req, res).catch((error: unknown) => {
-      const known = error instanceof RegistryError ? error : error instanceof AwsError ? fromEcrError(error) : undefined;
+      const known = asRegistryError(error);
       if (known && !res.headersSent) {
         // Whatever the client still sends is not wanted; drain it so the socket can be reused.
         req.resume();

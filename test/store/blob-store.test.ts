@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
-import { createBlobStore, type BlobStore } from '../../src/store/blobs/blob-store.js';
+import { createBlobStore, UploadNotFoundError, type BlobStore } from '../../src/store/blobs/blob-store.js';
 import type { BlobDriver } from '../../src/store/blobs/driver.js';
 import { createFilesystemDriver } from '../../src/store/blobs/filesystem-driver.js';
 import { createMemoryDriver } from '../../src/store/blobs/memory-driver.js';
@@ -101,7 +101,7 @@ describe.each(DRIVERS)('$name driver', ({ create, persistent }) => {
       expect(await driver.uploadSize('missing')).toBeUndefined();
     });
 
-    test('uploads are listed with their last write time; a deleted one is gone', async () => {
+    test('uploads are listed with their last write time, also read one by one; a deleted one is gone', async () => {
       const before = Date.now();
       await driver.createUpload('u1');
       await driver.createUpload('u2');
@@ -112,8 +112,10 @@ describe.each(DRIVERS)('$name driver', ({ create, persistent }) => {
         // File systems may round mtimes down a little; a second covers every one in use.
         expect(upload.modifiedAt).toBeGreaterThanOrEqual(before - 1000);
         expect(upload.modifiedAt).toBeLessThanOrEqual(Date.now() + 1000);
+        expect(await driver.uploadModifiedAt(upload.id)).toBe(upload.modifiedAt);
       }
       await driver.deleteUpload('u1');
+      expect(await driver.uploadModifiedAt('u1')).toBeUndefined();
       await driver.deleteUpload('never-existed'); // no error
       expect((await listOf(driver.listUploads())).map((upload) => upload.id)).toEqual(['u2']);
       expect(await driver.uploadSize('u1')).toBeUndefined();
@@ -323,18 +325,48 @@ describe.each(DRIVERS)('$name driver', ({ create, persistent }) => {
       expect(await listOf(blobs.listBlobs())).toEqual([]);
     });
 
-    test('deleteUnlessTouched keeps a blob committed or touched within the grace, and frees one outside it', async () => {
+    test('deleteUnreferenced keeps a blob committed within the grace, and frees one outside it', async () => {
       const bytes = bytesOf(1234, 'grace');
       const id = await blobs.startUpload();
       await blobs.append(id, Readable.from([bytes]));
+      const mark = blobs.collectionMark();
       await blobs.finish(id, sha256(bytes));
-      expect(await blobs.deleteUnlessTouched(sha256(bytes), 60_000)).toBe(0);
+      const later = blobs.collectionMark();
+      expect(await blobs.deleteUnreferenced(sha256(bytes), { graceMs: 60_000, mark: later })).toBe(0);
       expect(await blobs.size(sha256(bytes))).toBe(1234);
-      blobs.touch(sha256(bytes));
-      expect(await blobs.deleteUnlessTouched(sha256(bytes), 60_000)).toBe(0);
-      expect(await blobs.deleteUnlessTouched(sha256(bytes), 0)).toBe(1234);
+      // Committed after the first mark: a collection that began before the commit never frees it, even at grace 0.
+      expect(await blobs.deleteUnreferenced(sha256(bytes), { graceMs: 0, mark })).toBe(0);
+      expect(await blobs.deleteUnreferenced(sha256(bytes), { graceMs: 0, mark: later })).toBe(1234);
       expect(await blobs.size(sha256(bytes))).toBeUndefined();
-      expect(await blobs.deleteUnlessTouched(sha256(bytes), 0)).toBe(0);
+      expect(await blobs.deleteUnreferenced(sha256(bytes), { graceMs: 0, mark: later })).toBe(0);
+    });
+
+    test('linkExisting runs the link only when the blob exists, and marks the blob referenced', async () => {
+      const bytes = bytesOf(321, 'mounted');
+      const id = await blobs.startUpload();
+      await blobs.append(id, Readable.from([bytes]));
+      expect(await blobs.linkExisting(sha256(bytes), async () => 'linked')).toBeUndefined();
+      await blobs.finish(id, sha256(bytes));
+      const mark = blobs.collectionMark();
+      expect(await blobs.linkExisting(sha256(bytes), async () => 'linked')).toBe('linked');
+      expect(await blobs.deleteUnreferenced(sha256(bytes), { graceMs: 0, mark })).toBe(0);
+    });
+
+    test('the link of a finished upload runs in the commit step: a collection waiting on the blob sees it as referenced', async () => {
+      const bytes = bytesOf(777, 'linked');
+      const id = await blobs.startUpload();
+      await blobs.append(id, Readable.from([bytes]));
+      const mark = blobs.collectionMark();
+      let collected: Promise<number> | undefined;
+      const finished = blobs.finish(id, sha256(bytes), async (size) => {
+        expect(size).toBe(777);
+        // A collection arriving while the link is written waits for it, then keeps the blob.
+        collected = blobs.deleteUnreferenced(sha256(bytes), { graceMs: 0, mark });
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      });
+      expect(await finished).toMatchObject({ verified: true });
+      expect(await collected).toBe(0);
+      expect(await blobs.size(sha256(bytes))).toBe(777);
     });
 
     test('a blob this process never committed or touched is freed with any grace', async () => {
@@ -342,8 +374,37 @@ describe.each(DRIVERS)('$name driver', ({ create, persistent }) => {
       await driver.createUpload('from-before');
       await driverAppend(driver, 'from-before', bytes);
       await driver.commitUpload('from-before', sha256(bytes));
-      expect(await blobs.deleteUnlessTouched(sha256(bytes), 60 * 60 * 1000)).toBe(99);
+      const mark = blobs.collectionMark();
+      expect(await blobs.deleteUnreferenced(sha256(bytes), { graceMs: 60 * 60 * 1000, mark })).toBe(99);
       expect(await blobs.size(sha256(bytes))).toBeUndefined();
+    });
+
+    test('an upload cancelled or collected meanwhile is UploadNotFoundError on append and finish, and is not brought back', async () => {
+      const id = await blobs.startUpload();
+      await blobs.append(id, Readable.from([Buffer.from('abc')]));
+      await driver.deleteUpload(id);
+      await expect(blobs.append(id, Readable.from([Buffer.from('more')]))).rejects.toBeInstanceOf(UploadNotFoundError);
+      await expect(blobs.finish(id, sha256(Buffer.from('abcmore')))).rejects.toBeInstanceOf(UploadNotFoundError);
+      expect(await blobs.uploadSize(id)).toBeUndefined();
+      expect(await listOf(blobs.listUploads())).toEqual([]);
+    });
+
+    test('cancelIfAbandoned leaves an upload being written to, and measures age from the last write', async () => {
+      const id = await blobs.startUpload();
+      const slow = new Readable({ read() {} });
+      slow.push(Buffer.from('first '));
+      const appending = blobs.append(id, slow);
+      // Mid-append: kept whatever the age asked for.
+      expect(await blobs.cancelIfAbandoned(id, async () => true)).toBe(false);
+      const before = Date.now();
+      slow.push(null);
+      await appending;
+      // After the write, the age the predicate sees is that of the write.
+      let seen = 0;
+      expect(await blobs.cancelIfAbandoned(id, async (lastWriteAt) => ((seen = lastWriteAt), false))).toBe(false);
+      expect(seen).toBeGreaterThanOrEqual(before - 1000);
+      expect(await blobs.cancelIfAbandoned(id, async () => true)).toBe(true);
+      expect(await blobs.uploadSize(id)).toBeUndefined();
     });
 
     if (persistent) {

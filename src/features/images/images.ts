@@ -2,7 +2,6 @@ import { digestLike } from '../../lib/digest.js';
 import type { Scope } from '../../lib/scope.js';
 import { ecrError } from '../../model/errors.js';
 import {
-  blobLinkKey,
   imageKey,
   REPOSITORY_ENTRY_TABLES,
   referrerKey,
@@ -13,6 +12,7 @@ import {
 import type { ImageRecord } from '../../store/records.js';
 import type { Batch, Store } from '../../store/store.js';
 import type { Clock } from '../../lib/clock.js';
+import { linkedBlob } from '../layers/uploads.js';
 import { imageNotFound, invalidParameterAt } from '../messages.js';
 import { requireRepository } from '../repositories/lookup.js';
 import { isTagImmutable } from '../repositories/tag-mutability.js';
@@ -112,11 +112,11 @@ export async function readManifest(store: Store, scope: Scope, repositoryName: s
   return record ? Buffer.from(record.bytes, 'base64') : undefined;
 }
 
-/** Checks every blob the manifest references is linked to the repository; LayersNotFoundException otherwise. */
+/** Checks every blob the manifest references is linked to the repository and present; LayersNotFoundException otherwise. */
 async function checkBlobsPresent(store: Store, scope: Scope, repositoryName: string, manifest: ParsedManifest): Promise<void> {
   const missing: string[] = [];
   for (const blob of manifest.blobs) {
-    if (!(await store.tables.blobLinks.get(blobLinkKey(scope, repositoryName, blob.digest)))) missing.push(blob.digest);
+    if (!(await linkedBlob(store, scope, repositoryName, blob.digest))) missing.push(blob.digest);
   }
   if (missing.length) {
     throw ecrError(

@@ -4,6 +4,7 @@ import type { Scope } from '../../lib/scope.js';
 import { ecrError, type AwsError } from '../../model/errors.js';
 import type { Layer, LayerFailure } from '../../model/generated/types.js';
 import type { EcrHandlers } from '../../model/handlers.js';
+import { UploadNotFoundError } from '../../store/blobs/blob-store.js';
 import { repositoryEntriesPrefix } from '../../store/keys.js';
 import type { Store } from '../../store/store.js';
 import { targetScope, type FeatureDeps } from '../deps.js';
@@ -41,6 +42,11 @@ const uploadNotFound = (scope: Scope, repositoryName: string, uploadId: string):
     'UploadNotFoundException',
     `Upload with id '${uploadId}' is not found in the repository with name '${repositoryName}' in the registry with id '${scope.accountId}'`,
   );
+
+/** A session whose bytes vanished (cancelled or collected meanwhile) is, to the client, not found. */
+const whenUploadGone = (scope: Scope, repositoryName: string, uploadId: string) => (error: unknown): never => {
+  throw error instanceof UploadNotFoundError ? uploadNotFound(scope, repositoryName, uploadId) : error;
+};
 
 const layersNotFound = (scope: Scope, repositoryName: string, digest: string): AwsError =>
   ecrError(
@@ -113,7 +119,7 @@ export function layerHandlers(deps: FeatureDeps): Pick<EcrHandlers, LayerActions
         const lastPartSmall = bytes.length < LAYER_PART_MIN_BYTES;
         if (lastPartSmall !== Boolean(record.lastPartSmall)) await updateUpload(store, uploadId, { ...record, lastPartSmall });
         return { registryId: scope.accountId, repositoryName, uploadId, lastByteReceived: size - 1 };
-      });
+      }).catch(whenUploadGone(scope, repositoryName, uploadId));
     },
 
     async CompleteLayerUpload(context, input) {
@@ -150,7 +156,7 @@ export function layerHandlers(deps: FeatureDeps): Pick<EcrHandlers, LayerActions
           );
         }
         return { registryId: scope.accountId, repositoryName, uploadId, layerDigest: result.digest };
-      });
+      }).catch(whenUploadGone(scope, repositoryName, uploadId));
     },
 
     async BatchCheckLayerAvailability(context, input) {

@@ -31,14 +31,14 @@ const sameScope = (record: UploadRecord, scope: Scope, repositoryName: string): 
 /** Opens a session in an existing repository (RepositoryNotFoundException otherwise). */
 export async function startUpload(deps: UploadDeps, scope: Scope, repositoryName: string): Promise<OpenUpload> {
   await requireRepository(deps.store, scope, repositoryName);
-  const id = await deps.store.blobs.startUpload();
   const record: UploadRecord = {
     accountId: scope.accountId,
     region: scope.region,
     repositoryName,
     startedAt: deps.clock.now().getTime(),
   };
-  await deps.store.write((batch) => batch.put('uploads', uploadKey(id), record));
+  // The session is recorded before a collection can see the new upload file as ownerless.
+  const id = await deps.store.blobs.startUpload((newId) => deps.store.write((batch) => batch.put('uploads', uploadKey(newId), record)));
   return { id, record };
 }
 
@@ -65,14 +65,17 @@ export async function updateUpload(store: Store, id: string, record: UploadRecor
  * left as it was, for the caller to decide.
  */
 export async function completeUpload(deps: UploadDeps, id: string, record: UploadRecord, digest: string): Promise<CompleteResult> {
-  const result = await deps.store.blobs.finish(id, digest);
-  if (!result.verified) return { completed: false, actual: result.actual, size: result.size };
   const scope = { accountId: record.accountId, region: record.region };
-  const link: BlobLinkRecord = { size: result.size, linkedAt: deps.clock.now().getTime() };
-  await deps.store.write((batch) => {
-    batch.del('uploads', uploadKey(id));
-    batch.put('blobLinks', blobLinkKey(scope, record.repositoryName, digest), link);
+  // The link is written in the blob store's locked commit step, so a collection never frees
+  // the blob between its commit and its link.
+  const result = await deps.store.blobs.finish(id, digest, async (size) => {
+    const link: BlobLinkRecord = { size, linkedAt: deps.clock.now().getTime() };
+    await deps.store.write((batch) => {
+      batch.del('uploads', uploadKey(id));
+      batch.put('blobLinks', blobLinkKey(scope, record.repositoryName, digest), link);
+    });
   });
+  if (!result.verified) return { completed: false, actual: result.actual, size: result.size };
   return { completed: true, digest, size: result.size };
 }
 
@@ -83,7 +86,9 @@ export async function cancelUpload(store: Store, id: string): Promise<void> {
 
 /** The link that makes a blob visible in a repository, if there is one and the bytes exist. */
 export async function linkedBlob(store: Store, scope: Scope, repositoryName: string, digest: string): Promise<BlobLinkRecord | undefined> {
-  return store.tables.blobLinks.get(blobLinkKey(scope, repositoryName, digest));
+  const link = await store.tables.blobLinks.get(blobLinkKey(scope, repositoryName, digest));
+  // A link is only as good as the bytes behind it: look at the blob itself too.
+  return link && (await store.blobs.size(digest)) !== undefined ? link : undefined;
 }
 
 /** Links a blob another repository holds into this one (a mount); false when the source lacks it. */
@@ -94,10 +99,12 @@ export async function mountBlob(
   fromRepository: string,
   digest: string,
 ): Promise<BlobLinkRecord | undefined> {
-  deps.store.blobs.touch(digest);
-  const source = await linkedBlob(deps.store, scope, fromRepository, digest);
-  if (!source || (await deps.store.blobs.size(digest)) === undefined) return undefined;
-  const link: BlobLinkRecord = { size: source.size, linkedAt: deps.clock.now().getTime() };
-  await deps.store.write((batch) => batch.put('blobLinks', blobLinkKey(scope, repositoryName, digest), link));
-  return link;
+  // Under the blob's lock, with the blob present: a collection cannot free it mid-mount.
+  return deps.store.blobs.linkExisting(digest, async () => {
+    const source = await deps.store.tables.blobLinks.get(blobLinkKey(scope, fromRepository, digest));
+    if (!source) return undefined;
+    const link: BlobLinkRecord = { size: source.size, linkedAt: deps.clock.now().getTime() };
+    await deps.store.write((batch) => batch.put('blobLinks', blobLinkKey(scope, repositoryName, digest), link));
+    return link;
+  });
 }

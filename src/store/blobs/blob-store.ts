@@ -13,6 +13,27 @@ interface UploadHash {
   size: number;
 }
 
+/** The upload's bytes are gone (cancelled, collected, or lost in a crash): the client must start again. */
+export class UploadNotFoundError extends Error {
+  constructor(readonly uploadId: string) {
+    super(`upload ${uploadId} does not exist`);
+  }
+}
+
+const isMissing = (error: unknown): boolean => (error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
+
+/** Runs driver work on an upload, turning "no such file" into UploadNotFoundError. */
+async function onUpload<T>(id: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    throw isMissing(error) ? new UploadNotFoundError(id) : error;
+  }
+}
+
+/** Where a collection started: blobs referenced after it are never freed by it. */
+export type CollectionMark = number;
+
 export type FinishResult =
   | { verified: true; digest: string; size: number }
   | { verified: false; actual: string; size: number };
@@ -26,13 +47,21 @@ export type FinishResult =
  * re-hashes the bytes it already holds (Node cannot export a hash's state).
  */
 export interface BlobStore {
-  startUpload(): Promise<string>;
-  /** Appends the stream to the upload; resolves with the upload's new size. */
+  /**
+   * Creates an upload and runs `register` (which records its session) before any collection
+   * can see the upload as abandoned.
+   */
+  startUpload(register?: (id: string) => Promise<void>): Promise<string>;
+  /** Appends the stream to the upload; resolves with the upload's new size. UploadNotFoundError when it is gone. */
   append(id: string, source: Readable): Promise<number>;
   /** Bytes received so far, or undefined when the upload does not exist. */
   uploadSize(id: string): Promise<number | undefined>;
-  /** Checks the upload's digest and, when it matches, commits it as that blob. */
-  finish(id: string, expected: string): Promise<FinishResult>;
+  /**
+   * Checks the upload's digest and, when it matches, commits it as that blob and runs `link`
+   * (the write that references it) in the same locked step, so no collection can free the blob
+   * between the two. UploadNotFoundError when the upload is gone.
+   */
+  finish(id: string, expected: string, link?: (size: number) => Promise<void>): Promise<FinishResult>;
   cancel(id: string): Promise<void>;
   size(digest: string): Promise<number | undefined>;
   /** Reads a blob; `end` is inclusive. */
@@ -47,13 +76,24 @@ export interface BlobStore {
   /** A whole blob in memory: for small ones only (image configs). */
   readAll(digest: string): Promise<Buffer>;
   delete(digest: string): Promise<void>;
-  /** Notes that a blob was just committed or linked somewhere: the collector leaves it alone a while. */
-  touch(digest: string): void;
   /**
-   * Deletes a blob unless it was touched within the last `graceMs` (a push or mount may be
-   * about to link it); resolves with the bytes freed, 0 when it was kept.
+   * Runs `link` (a new reference to an existing blob: a mount) under the blob's lock, only if
+   * the blob exists, and marks the blob referenced. Resolves undefined when the blob does not exist.
    */
-  deleteUnlessTouched(digest: string, graceMs: number): Promise<number>;
+  linkExisting<R>(digest: string, link: () => Promise<R>): Promise<R | undefined>;
+  /** Taken by a collection before it reads which blobs are linked. */
+  collectionMark(): CollectionMark;
+  /**
+   * Deletes a blob the collector found unlinked, unless it was referenced since `mark` (its
+   * link may be newer than the collector's reading) or within the last `graceMs`; resolves
+   * with the bytes freed, 0 when it was kept.
+   */
+  deleteUnreferenced(digest: string, options: { graceMs: number; mark: CollectionMark }): Promise<number>;
+  /**
+   * Cancels an upload nobody is writing to, if `abandoned` (given the time of its last write,
+   * in ms since the epoch) still says so under the upload's lock. Resolves whether it was cancelled.
+   */
+  cancelIfAbandoned(id: string, abandoned: (lastWriteAt: number) => Promise<boolean>): Promise<boolean>;
   listBlobs(): AsyncIterable<string>;
   listUploads(): AsyncIterable<{ id: string; modifiedAt: number }>;
 }
@@ -84,18 +124,35 @@ function hashingTap(state: UploadHash): Transform {
 export function createBlobStore(driver: BlobDriver): BlobStore {
   const hashes = new Map<string, UploadHash>();
   const lock = createKeyedLock();
-  /** When each blob was last committed or linked, by this process. */
-  const touched = new Map<string, number>();
+  /**
+   * When each blob was last committed or linked by this process, and in which order: a
+   * collection frees a blob only if nothing referenced it since the collection's mark.
+   */
+  const touched = new Map<string, { at: number; sequence: number }>();
+  let sequence = 0;
   const blobLock = (digest: string) => `blob:${digest}`;
   function touch(digest: string): void {
     const now = Date.now();
-    touched.set(digest, now);
+    touched.set(digest, { at: now, sequence: ++sequence });
     // Forget marks older than any grace the collector uses, so the map stays small.
     if (touched.size > TOUCHED_PRUNE_SIZE) {
-      for (const [key, at] of touched) if (now - at > TOUCHED_MAX_AGE_MS) touched.delete(key);
+      for (const [key, { at }] of touched) if (now - at > TOUCHED_MAX_AGE_MS) touched.delete(key);
     }
   }
 
+  /** Requests waiting for or holding each upload's lock. */
+  const pending = new Map<string, number>();
+  /** Runs upload work under its lock, counted as pending so a collection leaves the upload alone. */
+  async function withUpload<T>(id: string, work: () => Promise<T>): Promise<T> {
+    pending.set(id, (pending.get(id) ?? 0) + 1);
+    try {
+      return await lock.run(id, work);
+    } finally {
+      const left = (pending.get(id) ?? 1) - 1;
+      if (left > 0) pending.set(id, left);
+      else pending.delete(id);
+    }
+  }
   /** The upload's hash so far, rebuilt from its bytes when this process has not seen it. */
   async function hashOf(id: string): Promise<UploadHash> {
     const known = hashes.get(id);
@@ -161,42 +218,55 @@ export function createBlobStore(driver: BlobDriver): BlobStore {
 
   return {
     copyTo,
-    async startUpload() {
+    async startUpload(register) {
       const id = randomUUID();
-      await driver.createUpload(id);
-      hashes.set(id, { hash: sha256Hasher(), size: 0 });
+      await withUpload(id, async () => {
+        await driver.createUpload(id);
+        hashes.set(id, { hash: sha256Hasher(), size: 0 });
+        await register?.(id);
+      });
       return id;
     },
     append(id, source) {
-      return lock.run(id, async () => {
-        const state = await hashOf(id);
-        try {
-          await pipeline(source, hashingTap(state), driver.appendToUpload(id));
-        } catch (error) {
-          // Some bytes may have been hashed but not stored: forget the hash, so the next
-          // request rebuilds it from what the upload really holds.
-          hashes.delete(id);
-          throw error;
-        }
-        return state.size;
-      });
+      return withUpload(id, () =>
+        onUpload(id, async () => {
+          const state = await hashOf(id);
+          try {
+            await pipeline(source, hashingTap(state), driver.appendToUpload(id));
+          } catch (error) {
+            // Some bytes may have been hashed but not stored: forget the hash, so the next
+            // request rebuilds it from what the upload really holds.
+            hashes.delete(id);
+            throw error;
+          }
+          return state.size;
+        }),
+      );
     },
     uploadSize: (id) => driver.uploadSize(id),
-    finish(id, expected) {
-      return lock.run(id, async () => {
-        const parsed = parseDigest(expected);
-        const { digest, size } = await digestOf(id, parsed?.algorithm ?? 'sha256');
-        if (digest !== expected) return { verified: false, actual: digest, size };
-        await lock.run(blobLock(digest), async () => {
-          touch(digest);
-          await driver.commitUpload(id, digest);
-        });
-        hashes.delete(id);
-        return { verified: true, digest, size };
-      });
+    finish(id, expected, link) {
+      return withUpload(id, () =>
+        onUpload(id, async () => {
+          const parsed = parseDigest(expected);
+          const { digest, size } = await digestOf(id, parsed?.algorithm ?? 'sha256');
+          if (digest !== expected) return { verified: false, actual: digest, size };
+          // Commit and link under the blob's lock, marked afterwards: a collection deciding on
+          // this blob either runs before (and the commit brings the bytes back) or sees the mark.
+          await lock.run(blobLock(digest), async () => {
+            await driver.commitUpload(id, digest);
+            hashes.delete(id);
+            try {
+              await link?.(size);
+            } finally {
+              touch(digest);
+            }
+          });
+          return { verified: true, digest, size };
+        }),
+      );
     },
     cancel(id) {
-      return lock.run(id, async () => {
+      return withUpload(id, async () => {
         hashes.delete(id);
         await driver.deleteUpload(id);
       });
@@ -209,15 +279,38 @@ export function createBlobStore(driver: BlobDriver): BlobStore {
       return Buffer.concat(chunks);
     },
     delete: (digest) => driver.deleteBlob(digest),
-    touch,
-    deleteUnlessTouched(digest, graceMs) {
+    linkExisting(digest, link) {
       return lock.run(blobLock(digest), async () => {
-        const at = touched.get(digest);
-        if (at !== undefined && Date.now() - at < graceMs) return 0;
+        if ((await driver.blobSize(digest)) === undefined) return undefined;
+        try {
+          return await link();
+        } finally {
+          touch(digest);
+        }
+      });
+    },
+    collectionMark: () => sequence,
+    deleteUnreferenced(digest, { graceMs, mark }) {
+      return lock.run(blobLock(digest), async () => {
+        const last = touched.get(digest);
+        if (last !== undefined && (last.sequence > mark || Date.now() - last.at < graceMs)) return 0;
         touched.delete(digest);
         const size = (await driver.blobSize(digest)) ?? 0;
         await driver.deleteBlob(digest);
         return size;
+      });
+    },
+    async cancelIfAbandoned(id, abandoned) {
+      // A request writing to the upload (or queued to) keeps it, however old it looks.
+      if (pending.has(id)) return false;
+      return withUpload(id, async () => {
+        if ((pending.get(id) ?? 0) > 1) return false;
+        // Read again under the lock: the listing the collector works from may predate a write.
+        const lastWrite = await driver.uploadModifiedAt(id);
+        if (lastWrite === undefined || !(await abandoned(lastWrite))) return false;
+        hashes.delete(id);
+        await driver.deleteUpload(id);
+        return true;
       });
     },
     listBlobs: () => driver.listBlobs(),

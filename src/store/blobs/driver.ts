@@ -25,6 +25,8 @@ export interface BlobDriver {
   appendToUpload(id: string): Writable;
   /** Bytes the upload holds, or undefined when there is no such upload. */
   uploadSize(id: string): Promise<number | undefined>;
+  /** When the upload was last written (ms since the epoch), or undefined when there is no such upload. */
+  uploadModifiedAt(id: string): Promise<number | undefined>;
   readUpload(id: string): Readable;
   /** Makes the upload's bytes the blob `digest` (durably, atomically) and removes the upload. */
   commitUpload(id: string, digest: string): Promise<void>;

@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { constants, createReadStream } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable, type Readable } from 'node:stream';
@@ -58,7 +58,9 @@ function appendStream(path: string, written: (bytes: number) => void): Writable 
   return new Writable({
     highWaterMark: STREAM_CHUNK * 4,
     construct(done) {
-      open(path, 'a').then((opened) => {
+      // No O_CREAT: appending to an upload that was cancelled or collected meanwhile must fail
+      // (ENOENT), not bring it back as a new, empty file.
+      open(path, constants.O_WRONLY | constants.O_APPEND).then((opened) => {
         handle = opened;
         done();
       }, done);
@@ -146,6 +148,9 @@ export function createFilesystemDriver(root: string): BlobDriver {
     },
     appendToUpload: (id) => appendStream(uploadPath(id), (bytes) => flusher.written(uploadPath(id), bytes)),
     uploadSize: (id) => sizeOf(uploadPath(id)),
+    async uploadModifiedAt(id) {
+      return (await stat(uploadPath(id)).catch(() => undefined))?.mtimeMs;
+    },
     readUpload(id): Readable {
       return createReadStream(uploadPath(id), { highWaterMark: STREAM_CHUNK });
     },

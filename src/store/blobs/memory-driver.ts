@@ -79,6 +79,7 @@ export function createMemoryDriver(): BlobDriver {
       });
     },
     uploadSize: async (id) => uploads.get(id)?.size,
+    uploadModifiedAt: async (id) => uploads.get(id)?.modifiedAt,
     readUpload(id) {
       const upload = uploads.get(id);
       if (!upload) return new Readable({ read() { this.destroy(missing(id)); } });
