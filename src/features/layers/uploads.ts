@@ -42,10 +42,11 @@ export async function startUpload(deps: UploadDeps, scope: Scope, repositoryName
   return { id, record };
 }
 
-/** The session, when it exists and belongs to this repository. */
+/** The session, when it exists, belongs to this repository and still has its bytes (a collection or crash may have taken them). */
 export async function findUpload(store: Store, scope: Scope, repositoryName: string, id: string): Promise<UploadRecord | undefined> {
   const record = await store.tables.uploads.get(uploadKey(id));
-  return record && sameScope(record, scope, repositoryName) ? record : undefined;
+  if (!record || !sameScope(record, scope, repositoryName)) return undefined;
+  return (await store.blobs.uploadSize(id)) === undefined ? undefined : record;
 }
 
 /** Appends a chunk; resolves with the session's new size. */
