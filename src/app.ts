@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import express from 'express';
 import { createAdminRouter, createCollector, createLifecycleRunner } from './admin/admin.js';
 import type { Config } from './config.js';
+import { ownAccountOnly } from './features/access/authorize.js';
 import { createHandlers } from './features/index.js';
 import { createScanService, type ScanService } from './features/scanning/scan-service.js';
 import { createClock, type Clock } from './lib/clock.js';
@@ -96,7 +97,7 @@ export async function createEngine(config: Config, logger: Logger = createLogger
 
   const collect = createCollector({ store, clock });
   const lifecycle = createLifecycleRunner({ store, clock });
-  const registry = createRegistry({ store, clock, logger, requireAuth: config.requireAuth, downloadSecret, defaultScope, onImagePushed });
+  const registry = createRegistry({ store, clock, logger, requireAuth: config.requireAuth, downloadSecret, defaultScope, onImagePushed, authorize: ownAccountOnly });
   // Scans a previous process left unfinished are redone.
   await scans.resume();
 

@@ -1,3 +1,4 @@
+import type { Principal } from '../lib/principal.js';
 import type { Scope } from '../lib/scope.js';
 import type { OperationName, OperationShapes } from './generated/operations.js';
 
@@ -5,6 +6,8 @@ import type { OperationName, OperationShapes } from './generated/operations.js';
 export interface OperationContext {
   /** The caller's account and region, from its credentials. */
   scope: Scope;
+  /** Who is calling: the identity that authorization decides about. */
+  principal: Principal;
   requestId: string;
   /** The Host header the request came in on, if any: the default registry host. */
   host?: string;

@@ -7,7 +7,7 @@ import type { EcrHandlers, OperationContext } from '../model/handlers.js';
 import { operationNames, type OperationName } from '../model/generated/operations.js';
 import type { ServiceModel } from '../model/model.js';
 import { createInputValidator } from '../model/validate.js';
-import { scopeFromAuthorization } from './identity.js';
+import { callerFromAuthorization } from './identity.js';
 import { toWire } from './serialize.js';
 
 /**
@@ -127,11 +127,7 @@ export function createApiInvoker(options: Omit<ControlPlaneOptions, 'maxBodyByte
         const type = FAILURE_TYPES[checked.failure.kind];
         throw new AwsError(type, checked.failure.message);
       }
-      const context: OperationContext = {
-        scope: scopeFromAuthorization(authorization, options.defaultScope()),
-        requestId,
-        host,
-      };
+      const context: OperationContext = { ...callerFromAuthorization(authorization, options.defaultScope()), requestId, host };
       const handler = handlers[name] as (c: OperationContext, i: unknown) => Promise<unknown>;
       const output = await handler(context, checked.input);
       logger.debug({ requestId, operation: name }, 'served');

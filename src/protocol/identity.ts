@@ -1,3 +1,4 @@
+import { accountRootPrincipal, type Principal } from '../lib/principal.js';
 import { ACCOUNT_ID_PATTERN, type Scope } from '../lib/scope.js';
 
 /**
@@ -10,13 +11,20 @@ import { ACCOUNT_ID_PATTERN, type Scope } from '../lib/scope.js';
  */
 const CREDENTIAL = /Credential=([^/,\s]+)\/[^/,\s]*\/([^/,\s]+)\//;
 
-export function scopeFromAuthorization(header: string | undefined, defaults: Scope): Scope {
-  if (!header) return defaults;
-  const match = CREDENTIAL.exec(header);
-  if (!match) return defaults;
+export interface Caller {
+  /** The account and region the call acts in. */
+  scope: Scope;
+  /** The identity it acts as: with IAM off, the account's root, keeping the access key id. */
+  principal: Principal;
+}
+
+export function callerFromAuthorization(header: string | undefined, defaults: Scope): Caller {
+  const match = header ? CREDENTIAL.exec(header) : null;
+  if (!match) return { scope: defaults, principal: accountRootPrincipal(defaults.accountId, defaults.region) };
   const [, accessKeyId, region] = match;
-  return {
+  const scope = {
     accountId: ACCOUNT_ID_PATTERN.test(accessKeyId) ? accessKeyId : defaults.accountId,
     region: /^[a-z0-9-]{2,25}$/.test(region) ? region : defaults.region,
   };
+  return { scope, principal: accountRootPrincipal(scope.accountId, scope.region, accessKeyId) };
 }

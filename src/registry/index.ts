@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../lib/logger.js';
 import type { Scope } from '../lib/scope.js';
 import { AwsError } from '../model/errors.js';
+import { accessDeniedMessage, type Authorizer, type EcrAction } from '../features/access/authorize.js';
 import { authenticate, challengeHeader, type AuthOptions } from './auth.js';
 import { deleteBlob, getBlob, serveDownload } from './blobs.js';
 import { DOWNLOAD_PATH_PREFIX, verifyDownloadToken } from '../features/layers/download-url.js';
@@ -15,23 +16,55 @@ import { listTags } from './tags.js';
 import { blobUploadStatus, cancelBlobUpload, finishBlobUpload, patchBlobUpload, startBlobUpload } from './uploads.js';
 
 // The OCI Distribution v1.1 routes, as data: a path pattern (repository name, then one
-// parameter) and a handler per method. Names contain slashes, so each pattern anchors on the
-// route's own suffix.
-interface Route {
-  pattern: RegExp;
-  methods: Partial<Record<string, RegistryHandler>>;
+// parameter) and, per method, its handler and the ECR action it performs on the repository
+// (what IAM and repository policies grant). Names contain slashes, so each pattern anchors on
+// the route's own suffix.
+interface RouteMethod {
+  handler: RegistryHandler;
+  action: EcrAction;
 }
 
+interface Route {
+  pattern: RegExp;
+  methods: Partial<Record<string, RouteMethod>>;
+}
+
+const on = (handler: RegistryHandler, action: EcrAction): RouteMethod => ({ handler, action });
+
+// The actions ECR's push and pull permissions name. For requests with no ECR API twin:
+// blob DELETE unlinks a layer from the repository, so it is a deletion (BatchDeleteImage);
+// upload GET (where to resume) and DELETE (abandon) act on an open upload as a part upload
+// does (UploadLayerPart). The referrers list needs what ListImageReferrers needs: BatchGetImage.
 const ROUTES: Route[] = [
-  { pattern: /^\/v2\/(.+)\/tags\/list$/, methods: { GET: listTags } },
-  { pattern: /^\/v2\/(.+)\/manifests\/([^/]+)$/, methods: { GET: getManifest, HEAD: getManifest, PUT: putManifest, DELETE: deleteManifest } },
-  { pattern: /^\/v2\/(.+)\/blobs\/uploads\/?()$/, methods: { POST: startBlobUpload } },
+  { pattern: /^\/v2\/(.+)\/tags\/list$/, methods: { GET: on(listTags, 'ecr:ListImages') } },
+  {
+    pattern: /^\/v2\/(.+)\/manifests\/([^/]+)$/,
+    methods: {
+      GET: on(getManifest, 'ecr:BatchGetImage'),
+      HEAD: on(getManifest, 'ecr:BatchGetImage'),
+      PUT: on(putManifest, 'ecr:PutImage'),
+      DELETE: on(deleteManifest, 'ecr:BatchDeleteImage'),
+    },
+  },
+  { pattern: /^\/v2\/(.+)\/blobs\/uploads\/?()$/, methods: { POST: on(startBlobUpload, 'ecr:InitiateLayerUpload') } },
   {
     pattern: /^\/v2\/(.+)\/blobs\/uploads\/([^/]+)$/,
-    methods: { GET: blobUploadStatus, PATCH: patchBlobUpload, PUT: finishBlobUpload, DELETE: cancelBlobUpload },
+    methods: {
+      GET: on(blobUploadStatus, 'ecr:UploadLayerPart'),
+      PATCH: on(patchBlobUpload, 'ecr:UploadLayerPart'),
+      PUT: on(finishBlobUpload, 'ecr:CompleteLayerUpload'),
+      DELETE: on(cancelBlobUpload, 'ecr:UploadLayerPart'),
+    },
   },
-  { pattern: /^\/v2\/(.+)\/blobs\/([^/]+)$/, methods: { GET: getBlob, HEAD: getBlob, DELETE: deleteBlob } },
-  { pattern: /^\/v2\/(.+)\/referrers\/([^/]+)$/, methods: { GET: listReferrers } },
+  {
+    pattern: /^\/v2\/(.+)\/blobs\/([^/]+)$/,
+    methods: {
+      GET: on(getBlob, 'ecr:GetDownloadUrlForLayer'),
+      HEAD: on(getBlob, 'ecr:BatchCheckLayerAvailability'),
+      DELETE: on(deleteBlob, 'ecr:BatchDeleteImage'),
+    },
+  },
+  { pattern: /^\/v2\/(.+)\/referrers\/([^/]+)$/, methods: { GET: on(listReferrers, 'ecr:BatchGetImage') } },
 ];
 
 /** ECR's repository name grammar. */
@@ -43,6 +76,8 @@ export interface RegistryOptions extends RegistryDeps {
   defaultScope: () => Scope;
   /** Verifies GetDownloadUrlForLayer's URLs. */
   downloadSecret: Buffer;
+  /** Decides whether an authenticated principal may do a route's action on the repository. */
+  authorize: Authorizer;
 }
 
 /** Whether a path is the registry's: /v2 routes and layer download URLs. */
@@ -94,7 +129,9 @@ export function createRegistry(options: RegistryOptions) {
     const auth = await authenticate(req, authOptions);
 
     if (path === '/v2' || path === '/v2/') {
-      if (!auth.ok || !auth.authenticated) {
+      // A valid token logs in to any registry of its region: ECR's token "can be used to access
+      // any Amazon ECR registry that your IAM principal has access to", decided per repository.
+      if (!auth.ok || !auth.principal) {
         // ECR's answer to a client without credentials: a Basic challenge, text body.
         const body = 'Not Authorized\n';
         res.writeHead(401, {
@@ -122,9 +159,15 @@ export function createRegistry(options: RegistryOptions) {
       if (!REPOSITORY_NAME.test(name) || name.length < 2 || name.length > 256) {
         throw registryError('NAME_INVALID', `invalid repository name '${name}'`);
       }
-      const handler = route.methods[req.method ?? 'GET'];
-      if (!handler) throw registryError('UNSUPPORTED', `${req.method} is not supported on ${path}`);
-      await handler(deps, { req, res, scope: auth.scope, name, url, param: decodeSegment(match[2]) });
+      const method = route.methods[req.method ?? 'GET'];
+      if (!method) throw registryError('UNSUPPORTED', `${req.method} is not supported on ${path}`);
+      // Anonymous requests (allowed without --require-auth) have no identity to decide about.
+      if (auth.principal) {
+        const access = { principal: auth.principal, action: method.action, repository: { scope: auth.scope, name } };
+        const decision = await options.authorize(access);
+        if (!decision.allowed) throw registryError('DENIED', accessDeniedMessage(access, decision.reason));
+      }
+      await method.handler(deps, { req, res, scope: auth.scope, name, url, param: decodeSegment(match[2]) });
       return;
     }
     throw registryError('UNSUPPORTED', `no route for ${req.method} ${path}`, { status: 404 });

@@ -1,3 +1,5 @@
+import type { Principal } from '../lib/principal.js';
+
 // What the store persists. Times are epoch milliseconds; API shapes are built from these by
 // the features, never stored.
 
@@ -35,9 +37,16 @@ export interface RegistryRecord {
 }
 
 export interface TokenRecord {
+  /** The registry (account) it was asked for: requests whose Host names no registry go there. */
   accountId: string;
+  /** The region whose endpoint issued it: the only region it opens. */
   region: string;
   expiresAt: number;
+  /**
+   * Who obtained it: every request made with the token acts as this identity. Absent in records
+   * written before tokens were bound to their caller; those act as their account's root.
+   */
+  principal?: Principal;
 }
 
 /** One image (manifest) in a repository. */

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import { CreateRepositoryCommand, GetAuthorizationTokenCommand, type CreateRepositoryCommandInput } from '@aws-sdk/client-ecr';
 import type { TestServer } from './server.js';
 
@@ -37,16 +38,43 @@ export interface Reply {
 export interface RequestOptions {
   headers?: Record<string, string>;
   body?: Buffer | string;
+  /** A Host header to send (such as an ECR registry's name); the request still goes to the server. */
+  host?: string;
+}
+
+const replyOf = (status: number, headers: Headers, bytes: Buffer): Reply => {
+  const text = bytes.toString('utf8');
+  return { status, headers, body: bytes, text, json: <T>() => JSON.parse(text) as T };
+};
+
+/** node:http, since fetch may not set Host. */
+function requestWithHost(url: URL, method: string, host: string, options: RequestOptions): Promise<Reply> {
+  const body = options.body === undefined ? undefined : Buffer.from(options.body);
+  return new Promise((resolve, reject) => {
+    const outgoing = httpRequest(url, { method, headers: { ...options.headers, host, ...(body ? { 'content-length': body.length } : {}) } }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('error', reject);
+      response.on('end', () => {
+        const headers = new Headers();
+        for (const [name, value] of Object.entries(response.headers)) {
+          for (const one of Array.isArray(value) ? value : value === undefined ? [] : [value]) headers.append(name, one);
+        }
+        resolve(replyOf(response.statusCode ?? 0, headers, Buffer.concat(chunks)));
+      });
+    });
+    outgoing.on('error', reject);
+    outgoing.end(body);
+  });
 }
 
 /** One request to the server's registry; `path` is absolute (/v2/...) or a Location header. */
 export async function v2(server: Pick<TestServer, 'endpoint'>, method: string, path: string, options: RequestOptions = {}): Promise<Reply> {
   const url = new URL(path, server.endpoint);
+  if (options.host !== undefined) return requestWithHost(url, method, options.host, options);
   const body = options.body === undefined ? undefined : new Uint8Array(typeof options.body === 'string' ? Buffer.from(options.body) : options.body);
   const response = await fetch(url, { method, headers: options.headers, body, redirect: 'manual' });
-  const bytes = Buffer.from(await response.arrayBuffer());
-  const text = bytes.toString('utf8');
-  return { status: response.status, headers: response.headers, body: bytes, text, json: <T>() => JSON.parse(text) as T };
+  return replyOf(response.status, response.headers, Buffer.from(await response.arrayBuffer()));
 }
 
 export interface OciErrorBody {

@@ -79,14 +79,18 @@ test('the handler gets the validated input and the caller scope, request id and 
   expect(seen).toHaveLength(1);
   expect(seen[0].input).toEqual({ maxResults: 5 });
   expect(seen[0].context.scope).toEqual({ accountId: '123456789012', region: 'eu-west-1' });
+  // With IAM off the caller is its account's root; the access key it signed with is kept.
+  expect(seen[0].context.principal).toEqual({ accountId: '123456789012', arn: 'arn:aws:iam::123456789012:root', accessKeyId: '123456789012' });
   expect(seen[0].context.host).toBe('registry.example:5080');
   expect(seen[0].context.requestId).toBe(response.headers['x-amzn-requestid']);
 });
 
 test('an access key that is not an account id means the default account, with the credential region', async () => {
   const scopes: OperationContext['scope'][] = [];
+  const principals: OperationContext['principal'][] = [];
   const app = appWith(async (context) => {
     scopes.push(context.scope);
+    principals.push(context.principal);
     return {};
   });
   await call(app, 'DescribeRepositories', {}, {
@@ -98,6 +102,12 @@ test('an access key that is not an account id means the default account, with th
     { accountId: '000000000000', region: 'ap-south-2' },
     { accountId: '000000000000', region: 'us-east-1' },
     { accountId: '000000000000', region: 'us-east-1' },
+  ]);
+  const root = 'arn:aws:iam::000000000000:root';
+  expect(principals).toEqual([
+    { accountId: '000000000000', arn: root, accessKeyId: 'AKIDEXAMPLE' },
+    { accountId: '000000000000', arn: root },
+    { accountId: '000000000000', arn: root },
   ]);
 });
 

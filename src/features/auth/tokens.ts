@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Clock } from '../../lib/clock.js';
 import { newTokenSecret } from '../../lib/ids.js';
+import { accountRootPrincipal, type Principal } from '../../lib/principal.js';
 import type { Scope } from '../../lib/scope.js';
 import { tokenKey } from '../../store/keys.js';
 import type { Store } from '../../store/store.js';
@@ -20,6 +21,7 @@ const PRUNE_WINDOW = 64;
 const MAX_PASSWORD_LENGTH = 256;
 
 export interface IssuedToken {
+  /** The registry it was asked for. */
   scope: Scope;
   /** The secret the client presents as the Basic auth password. */
   password: string;
@@ -41,8 +43,11 @@ async function expiredTokenKeys(store: Store, now: number): Promise<string[]> {
   return window.filter(([, record]) => record.expiresAt <= now).map(([key]) => key);
 }
 
-/** Issues one token per scope, and deletes some expired ones in the same batch. */
-export async function issueTokens(store: Store, clock: Clock, scopes: Scope[]): Promise<IssuedToken[]> {
+/**
+ * Issues `principal` one token per registry asked for (all in the region of the endpoint that
+ * issues them), and deletes some expired ones in the same batch.
+ */
+export async function issueTokens(store: Store, clock: Clock, principal: Principal, scopes: Scope[]): Promise<IssuedToken[]> {
   const now = clock.now().getTime();
   const expiresAt = now + TOKEN_LIFETIME_MS;
   const issued = scopes.map((scope) => ({ scope, password: newTokenSecret(), expiresAt: new Date(expiresAt) }));
@@ -50,19 +55,30 @@ export async function issueTokens(store: Store, clock: Clock, scopes: Scope[]): 
   await store.write((batch) => {
     for (const key of expired) batch.del('tokens', key);
     for (const { scope, password } of issued) {
-      batch.put('tokens', keyOf(password), { accountId: scope.accountId, region: scope.region, expiresAt });
+      batch.put('tokens', keyOf(password), { accountId: scope.accountId, region: scope.region, expiresAt, principal });
     }
   });
   return issued;
 }
 
+/** What a live token stands for. */
+export interface TokenHolder {
+  /** The identity that obtained it, which every request made with it acts as. */
+  principal: Principal;
+  /** The region it was issued in: the only one it opens. */
+  region: string;
+  /** The registry it was asked for: where a request goes when its Host names none. */
+  registry: Scope;
+}
+
 /**
- * The registry a Basic-auth password opens: the scope of the token it was issued as, or
- * undefined when no such token exists or it has expired.
+ * What a Basic-auth password stands for, or undefined when no such token exists or it has
+ * expired.
  */
-export async function resolveToken(store: Store, clock: Clock, password: string): Promise<Scope | undefined> {
+export async function resolveToken(store: Store, clock: Clock, password: string): Promise<TokenHolder | undefined> {
   if (password.length === 0 || password.length > MAX_PASSWORD_LENGTH) return undefined;
   const record = await store.tables.tokens.get(keyOf(password));
   if (!record || record.expiresAt <= clock.now().getTime()) return undefined;
-  return { accountId: record.accountId, region: record.region };
+  const registry = { accountId: record.accountId, region: record.region };
+  return { principal: record.principal ?? accountRootPrincipal(record.accountId, record.region), region: record.region, registry };
 }

@@ -31,7 +31,11 @@ test('GetAuthorizationToken returns one AWS:<password> token valid for 12 hours'
   expect(expiresAt).toBeGreaterThanOrEqual(before + TWELVE_HOURS_MS - 1000);
   expect(expiresAt).toBeLessThanOrEqual(Date.now() + TWELVE_HOURS_MS + 1000);
 
-  expect(await resolveToken(server.store, server.clock, password)).toEqual({ accountId: '000000000000', region: 'us-east-1' });
+  expect(await resolveToken(server.store, server.clock, password)).toEqual({
+    principal: { accountId: '000000000000', arn: 'arn:aws:iam::000000000000:root', accessKeyId: 'AKIDBERTHTEST' },
+    region: 'us-east-1',
+    registry: { accountId: '000000000000', region: 'us-east-1' },
+  });
 });
 
 test('every call issues a different password', async () => {
@@ -41,22 +45,47 @@ test('every call issues a different password', async () => {
   expect(passwordOf(first.authorizationData![0].authorizationToken)).not.toBe(passwordOf(second.authorizationData![0].authorizationToken));
 });
 
-test('a token opens the registry of the account and region that asked for it', async () => {
+test('a token acts as the caller that asked for it, in the region that issued it', async () => {
   const { authorizationData } = await server.client({ accountId: '111111111111', region: 'eu-west-1' }).send(new GetAuthorizationTokenCommand({}));
-  const scope = await resolveToken(server.store, server.clock, passwordOf(authorizationData![0].authorizationToken));
-  expect(scope).toEqual({ accountId: '111111111111', region: 'eu-west-1' });
+  const holder = await resolveToken(server.store, server.clock, passwordOf(authorizationData![0].authorizationToken));
+  expect(holder).toEqual({
+    principal: { accountId: '111111111111', arn: 'arn:aws:iam::111111111111:root', accessKeyId: '111111111111' },
+    region: 'eu-west-1',
+    registry: { accountId: '111111111111', region: 'eu-west-1' },
+  });
 });
 
-test('registryIds gives one token per registry, each opening that registry', async () => {
+test('a token issued in a China region names the principal in that partition', async () => {
+  const { authorizationData } = await server.client({ accountId: '111111111111', region: 'cn-north-1' }).send(new GetAuthorizationTokenCommand({}));
+  const holder = await resolveToken(server.store, server.clock, passwordOf(authorizationData![0].authorizationToken));
+  expect(holder?.principal.arn).toBe('arn:aws-cn:iam::111111111111:root');
+});
+
+test('registryIds gives one token per registry named, each remembering it but acting as the caller', async () => {
   const { authorizationData } = await server
-    .client({ region: 'ap-southeast-2' })
+    .client({ accountId: '111111111111', region: 'ap-southeast-2' })
     .send(new GetAuthorizationTokenCommand({ registryIds: ['222222222222', '333333333333'] }));
   expect(authorizationData).toHaveLength(2);
-  const scopes = await Promise.all(authorizationData!.map((d) => resolveToken(server.store, server.clock, passwordOf(d.authorizationToken))));
-  expect(scopes).toEqual([
-    { accountId: '222222222222', region: 'ap-southeast-2' },
-    { accountId: '333333333333', region: 'ap-southeast-2' },
+  const holders = await Promise.all(authorizationData!.map((d) => resolveToken(server.store, server.clock, passwordOf(d.authorizationToken))));
+  const caller = { accountId: '111111111111', arn: 'arn:aws:iam::111111111111:root', accessKeyId: '111111111111' };
+  expect(holders).toEqual([
+    { principal: caller, region: 'ap-southeast-2', registry: { accountId: '222222222222', region: 'ap-southeast-2' } },
+    { principal: caller, region: 'ap-southeast-2', registry: { accountId: '333333333333', region: 'ap-southeast-2' } },
   ]);
+});
+
+test("a token stored by an earlier version (no principal) acts as its account's root", async () => {
+  const { authorizationData } = await server.client({ accountId: '444444444444', region: 'eu-west-1' }).send(new GetAuthorizationTokenCommand({}));
+  const password = passwordOf(authorizationData![0].authorizationToken);
+  // Rewrite the stored record in the shape earlier versions wrote: account, region, expiry.
+  const [[key, record]] = (await server.store.tables.tokens.list('')).filter(([, stored]) => stored.accountId === '444444444444');
+  await server.store.write((batch) => batch.put('tokens', key, { accountId: record.accountId, region: record.region, expiresAt: record.expiresAt }));
+
+  expect(await resolveToken(server.store, server.clock, password)).toEqual({
+    principal: { accountId: '444444444444', arn: 'arn:aws:iam::444444444444:root' },
+    region: 'eu-west-1',
+    registry: { accountId: '444444444444', region: 'eu-west-1' },
+  });
 });
 
 test('a token stops resolving once 12 hours have passed', async () => {
