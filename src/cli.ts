@@ -76,7 +76,7 @@ program
   .addOption(new Option('--clock-offset <seconds>', "shift Berth's clock (lifecycle ages, token expiry); POST /_berth/clock changes it at run time").env('BERTH_CLOCK_OFFSET').default(0).argParser(parseClockOffset))
   .addOption(new Option('--lifecycle-interval <seconds>', 'how often lifecycle policies are applied (0 = only on POST /_berth/lifecycle/run)').env('BERTH_LIFECYCLE_INTERVAL').default(3600).argParser(parseInterval))
   .addOption(new Option('--vuln-db <path>', 'directory of OSV vulnerability records (e.g. the unzipped Debian and Alpine all.zip) that scans match packages against').env('BERTH_VULN_DB').argParser(parseExistingPath))
-  .addOption(new Option('--allowed-host <name>', 'another Host name the admin endpoints answer to (repeatable; env: comma-separated)').env('BERTH_ALLOWED_HOSTS').default([]).argParser(parseAllowedHosts))
+  .addOption(new Option('--allowed-host <name>', 'another Host name the admin endpoints answer to (repeatable; env: comma-separated)').env('BERTH_ALLOWED_HOSTS').default([], 'none').argParser(parseAllowedHosts))
   .addOption(new Option('--admin-token <token>', 'bearer token for the admin endpoints; when set, they refuse callers without credentials').env('BERTH_ADMIN_TOKEN'))
   .addOption(new Option('--log-level <level>', 'log verbosity').env('BERTH_LOG_LEVEL').choices(LOG_LEVELS).default('warn'))
   .action(async (options: { host: string; port: number; dataDir: string; ephemeral?: boolean; accountId: string; region: string; registryHost?: string; requireAuth?: boolean; clockOffset: number; lifecycleInterval: number; vulnDb?: string; allowedHost: string[]; adminToken?: string; logLevel: LogLevel }) => {

@@ -10,7 +10,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { createHostCheck, type AllowedHostsOptions } from './allowed-hosts.js';
 
 /** The custom header that, like a JSON content type, marks a request no HTML form can send. */
-export const ADMIN_HEADER = 'x-berth-admin';
+const ADMIN_HEADER = 'x-berth-admin';
 
 export interface AdminGuardOptions extends AllowedHostsOptions {
   requireAuth: boolean;
