@@ -1,5 +1,8 @@
 # Berth: a local Amazon ECR. Build: docker build -t berth .
-# Run:   docker run -p 5080:5080 -v berth-data:/data berth
+# Run:   docker run -p 127.0.0.1:5080:5080 -v berth-data:/data berth
+# Berth listens on 0.0.0.0 inside the container; publishing on 127.0.0.1 keeps it (the admin
+# endpoints included) to this machine, where a plain -p 5080:5080 opens it on every host interface.
+# Other containers calling the admin endpoints by name: -e BERTH_ALLOWED_HOSTS=<name>.
 
 # ---- build: compile TypeScript (and the validators) to dist/ with the dev dependencies ----
 FROM node:20-bookworm-slim AS build

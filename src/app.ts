@@ -104,7 +104,8 @@ export async function createEngine(config: Config, logger: Logger = createLogger
   const app = express();
   app.disable('x-powered-by');
   app.disable('etag');
-  app.use(createAdminRouter({ store, clock, version: VERSION, collect, lifecycle }));
+  const access = { boundHost: config.host, registryHost: config.registryHost, allowedHosts: config.allowedHosts, requireAuth: config.requireAuth, adminToken: config.adminToken };
+  app.use(createAdminRouter({ store, clock, version: VERSION, collect, lifecycle, access }));
   app.use((req, res) => {
     res.status(404).json({ message: `No route for ${req.method} ${req.path}` });
   });

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { defaultConfig, defaultDataDir, DEFAULT_PORT, type Config } from './config.js';
 import { startServer } from './app.js';
+import { parseHost } from './admin/allowed-hosts.js';
 import { MAX_CLOCK_OFFSET_SECONDS } from './lib/clock.js';
 import { createLogger, type LogLevel } from './lib/logger.js';
 import { ACCOUNT_ID_PATTERN } from './lib/scope.js';
@@ -48,6 +49,15 @@ function parseExistingPath(value: string): string {
   return value;
 }
 
+/** Repeatable, and comma-separated in BERTH_ALLOWED_HOSTS: each adds to those before. */
+function parseAllowedHosts(value: string, previous: string[]): string[] {
+  const names = value.split(',').map((name) => name.trim()).filter((name) => name !== '');
+  for (const name of names) {
+    if (!parseHost(name)) throw new InvalidArgumentError(`${name} is not a host name (e.g. berth or registry.internal)`);
+  }
+  return [...previous, ...names];
+}
+
 const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 const program = new Command('berth').version(VERSION).description('A local Amazon ECR: AWS API and OCI registry on one port.');
@@ -66,8 +76,10 @@ program
   .addOption(new Option('--clock-offset <seconds>', "shift Berth's clock (lifecycle ages, token expiry); POST /_berth/clock changes it at run time").env('BERTH_CLOCK_OFFSET').default(0).argParser(parseClockOffset))
   .addOption(new Option('--lifecycle-interval <seconds>', 'how often lifecycle policies are applied (0 = only on POST /_berth/lifecycle/run)').env('BERTH_LIFECYCLE_INTERVAL').default(3600).argParser(parseInterval))
   .addOption(new Option('--vuln-db <path>', 'directory of OSV vulnerability records (e.g. the unzipped Debian and Alpine all.zip) that scans match packages against').env('BERTH_VULN_DB').argParser(parseExistingPath))
+  .addOption(new Option('--allowed-host <name>', 'another Host name the admin endpoints answer to (repeatable; env: comma-separated)').env('BERTH_ALLOWED_HOSTS').default([], 'none').argParser(parseAllowedHosts))
+  .addOption(new Option('--admin-token <token>', 'bearer token for the admin endpoints; when set, they refuse callers without credentials').env('BERTH_ADMIN_TOKEN'))
   .addOption(new Option('--log-level <level>', 'log verbosity').env('BERTH_LOG_LEVEL').choices(LOG_LEVELS).default('warn'))
-  .action(async (options: { host: string; port: number; dataDir: string; ephemeral?: boolean; accountId: string; region: string; registryHost?: string; requireAuth?: boolean; clockOffset: number; lifecycleInterval: number; vulnDb?: string; logLevel: LogLevel }) => {
+  .action(async (options: { host: string; port: number; dataDir: string; ephemeral?: boolean; accountId: string; region: string; registryHost?: string; requireAuth?: boolean; clockOffset: number; lifecycleInterval: number; vulnDb?: string; allowedHost: string[]; adminToken?: string; logLevel: LogLevel }) => {
     const config: Config = defaultConfig({
       host: options.host,
       port: options.port,
@@ -81,6 +93,8 @@ program
       clockOffsetSeconds: options.clockOffset,
       lifecycleIntervalMs: options.lifecycleInterval * 1000,
       vulnDbPath: options.vulnDb,
+      allowedHosts: options.allowedHost,
+      adminToken: options.adminToken,
       logLevel: options.logLevel,
     });
     const logger = createLogger(config.logLevel);

@@ -33,6 +33,13 @@ export interface Config {
   scanLimits?: Partial<ScanLimits>;
   /** Largest control-plane request body: UploadLayerPart carries up to 20 MiB in base64. */
   maxBodyBytes: number;
+  /**
+   * Host names the admin endpoints answer besides IP literals, loopback names, the bound host
+   * and --registry-host names (a guard against DNS rebinding).
+   */
+  allowedHosts: string[];
+  /** Bearer token the admin endpoints accept; once set they refuse callers without credentials. */
+  adminToken?: string;
 }
 
 /** ${XDG_DATA_HOME:-~/.local/share}/berth */
@@ -57,6 +64,7 @@ export function defaultConfig(overrides: Partial<Config> = {}): Config {
     clockOffsetSeconds: 0,
     lifecycleIntervalMs: 60 * 60 * 1000,
     maxBodyBytes: 32 * 1024 * 1024,
+    allowedHosts: [],
     ...overrides,
   };
 }

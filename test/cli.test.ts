@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CreateRepositoryCommand, DescribeRepositoriesCommand, ECRClient, TagResourceCommand } from '@aws-sdk/client-ecr';
+import { adminRequest } from './helpers/admin.js';
 
 // The real `berth` binary (bin/berth.js -> dist/, built by `npm test` and by `prepare`).
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -120,6 +121,9 @@ test('bad options are refused with a message and exit code 1', async () => {
   const badInterval = await run(['serve', '--lifecycle-interval', '-5', '--ephemeral', '--port', '0']);
   expect(badInterval.code).toBe(1);
   expect(badInterval.stderr).toMatch(/lifecycle-interval/);
+  const badHost = await run(['serve', '--allowed-host', 'not a host!', '--ephemeral', '--port', '0']);
+  expect(badHost.code).toBe(1);
+  expect(badHost.stderr).toMatch(/allowed-host.*not a host name/);
 });
 
 test('--clock-offset shifts the clock the server starts with; BERTH_LIFECYCLE_INTERVAL is read', async () => {
@@ -132,5 +136,44 @@ test('--clock-offset shifts the clock the server starts with; BERTH_LIFECYCLE_IN
     expect(ahead).toBeLessThan(86_500_000);
   } finally {
     await stop(server.child);
+  }
+});
+
+/** The status of GET /_berth/clock with the Host and (optional) bearer token given. */
+const clockStatus = async (endpoint: string, host: string, token?: string): Promise<number> =>
+  (await adminRequest(endpoint, 'GET', '/_berth/clock', { headers: { Host: host, ...(token ? { Authorization: `Bearer ${token}` } : {}) } })).status;
+
+test('--allowed-host (repeatable) and --admin-token guard the admin endpoints; the flags win over the variables', async () => {
+  const server = await berth(
+    ['serve', '--port', '0', '--ephemeral', '--allowed-host', 'berth.internal', '--allowed-host', 'other.internal,third.internal', '--admin-token', 'flag-token'],
+    { BERTH_ALLOWED_HOSTS: 'from-env.internal', BERTH_ADMIN_TOKEN: 'env-token' },
+  );
+  try {
+    expect(await clockStatus(server.endpoint, 'berth.internal:5080', 'flag-token')).toBe(200);
+    expect(await clockStatus(server.endpoint, 'other.internal', 'flag-token')).toBe(200);
+    expect(await clockStatus(server.endpoint, 'third.internal', 'flag-token')).toBe(200);
+    expect(await clockStatus(server.endpoint, 'from-env.internal', 'flag-token')).toBe(403);
+    expect(await clockStatus(server.endpoint, 'berth.internal', 'env-token')).toBe(401);
+    expect(await clockStatus(server.endpoint, 'berth.internal')).toBe(401);
+  } finally {
+    await stop(server.child);
+  }
+});
+
+test('BERTH_ALLOWED_HOSTS (comma-separated) and BERTH_ADMIN_TOKEN are read; an empty token is none', async () => {
+  const server = await berth(['serve', '--port', '0', '--ephemeral'], { BERTH_ALLOWED_HOSTS: 'a.internal, b.internal', BERTH_ADMIN_TOKEN: 'env-token' });
+  try {
+    expect(await clockStatus(server.endpoint, 'a.internal', 'env-token')).toBe(200);
+    expect(await clockStatus(server.endpoint, 'b.internal', 'env-token')).toBe(200);
+    expect(await clockStatus(server.endpoint, 'b.internal', 'wrong')).toBe(401);
+    expect(await clockStatus(server.endpoint, 'evil.example', 'env-token')).toBe(403);
+  } finally {
+    await stop(server.child);
+  }
+  const open = await berth(['serve', '--port', '0', '--ephemeral'], { BERTH_ADMIN_TOKEN: '' });
+  try {
+    expect(await clockStatus(open.endpoint, 'localhost')).toBe(200);
+  } finally {
+    await stop(open.child);
   }
 });

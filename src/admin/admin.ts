@@ -3,6 +3,7 @@ import { collectGarbage, DEFAULT_GC_OPTIONS, type GcOptions } from '../features/
 import { runLifecycle, type LifecycleRunReport } from '../features/lifecycle/run.js';
 import { MAX_CLOCK_OFFSET_SECONDS, type Clock } from '../lib/clock.js';
 import type { Store } from '../store/store.js';
+import { createAdminGuard, type AdminGuardOptions } from './guard.js';
 
 /** One collection at a time: the periodic one and POST /_berth/gc share it. */
 export function createCollector(deps: { store: Store; clock: Clock }) {
@@ -39,11 +40,15 @@ export function createAdminRouter(deps: {
   version: string;
   collect: ReturnType<typeof createCollector>;
   lifecycle: ReturnType<typeof createLifecycleRunner>;
+  access: AdminGuardOptions;
 }): Router {
   const router = Router();
+  // Open to all: container health checks and readiness probes call it without credentials.
   router.get('/_berth/health', (_req, res) => {
     res.json({ status: 'ok', version: deps.version });
   });
+  // Every other /_berth endpoint: Host, no web page, and credentials when configured (guard.ts).
+  router.use('/_berth', createAdminGuard(deps.access));
   router.post('/_berth/reset', async (_req, res) => {
     await deps.store.clear();
     res.json({ status: 'reset' });

@@ -28,7 +28,7 @@ test('POST /_berth/reset wipes every account and region, and the server keeps se
   const password = Buffer.from(authorizationData![0].authorizationToken!, 'base64').toString().slice('AWS:'.length);
   expect(await resolveToken(server.store, server.clock, password)).toBeDefined();
 
-  const response = await fetch(`${server.endpoint}/_berth/reset`, { method: 'POST' });
+  const response = await fetch(`${server.endpoint}/_berth/reset`, { method: 'POST', headers: { 'Content-Type': 'application/json' } });
   expect(response.status).toBe(200);
 
   expect((await home.send(new DescribeRepositoriesCommand({}))).repositories).toEqual([]);

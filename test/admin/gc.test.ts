@@ -45,7 +45,7 @@ afterEach(async () => {
 
 /** POST /_berth/gc with the query given; the status and the JSON answer. */
 async function gc(target: TestServer, query = ''): Promise<{ status: number; body: Record<string, unknown> }> {
-  const response = await fetch(`${target.endpoint}/_berth/gc${query}`, { method: 'POST' });
+  const response = await fetch(`${target.endpoint}/_berth/gc${query}`, { method: 'POST', headers: { 'Content-Type': 'application/json' } });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 

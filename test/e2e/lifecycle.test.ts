@@ -124,7 +124,7 @@ describeWithTools(TOOLS)('lifecycle policies with the AWS CLI and skopeo', () =>
       appliedRulePriority: 2,
     });
 
-    const run = await fetch(`${server.endpoint}/_berth/lifecycle/run`, { method: 'POST' });
+    const run = await fetch(`${server.endpoint}/_berth/lifecycle/run`, { method: 'POST', headers: { 'Content-Type': 'application/json' } });
     const report = (await run.json()) as { expired: Array<{ imageDigest: string }> };
     expect(report.expired.map((outcome) => outcome.imageDigest).sort()).toEqual(previewed);
 

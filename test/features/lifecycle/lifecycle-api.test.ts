@@ -68,7 +68,7 @@ interface RunOutcome {
 }
 
 async function runLifecycle(): Promise<{ expired: RunOutcome[]; transitioned: RunOutcome[] }> {
-  const response = await fetch(`${server.endpoint}/_berth/lifecycle/run`, { method: 'POST' });
+  const response = await fetch(`${server.endpoint}/_berth/lifecycle/run`, { method: 'POST', headers: { 'Content-Type': 'application/json' } });
   expect(response.status).toBe(200);
   return (await response.json()) as { expired: RunOutcome[]; transitioned: RunOutcome[] };
 }
@@ -197,7 +197,7 @@ describe('preview, then a run on an advanced clock', () => {
     for (const gone of expected) expect((await v2(server, 'GET', `/v2/${name}/manifests/${gone}`)).status).toBe(404);
     for (const kept of remaining) expect((await v2(server, 'GET', `/v2/${name}/manifests/${kept}`)).status).toBe(200);
     // The expired images' layers are now unreferenced: the collector removes them, and only them.
-    const gc = await fetch(`${server.endpoint}/_berth/gc?graceSeconds=0`, { method: 'POST' });
+    const gc = await fetch(`${server.endpoint}/_berth/gc?graceSeconds=0`, { method: 'POST', headers: { 'Content-Type': 'application/json' } });
     expect(((await gc.json()) as { linksRemoved: number }).linksRemoved).toBeGreaterThanOrEqual(4 * 3);
     const expiredLayer = oldUntagged.layers[0].digest;
     expect((await v2(server, 'HEAD', `/v2/${name}/blobs/${expiredLayer}`)).status).toBe(404);

@@ -56,7 +56,7 @@ async function within<T>(ms: number, what: string, work: Promise<T>): Promise<T>
 }
 
 async function runLifecycle(): Promise<number> {
-  const response = await fetch(`${server.endpoint}/_berth/lifecycle/run`, { method: 'POST' });
+  const response = await fetch(`${server.endpoint}/_berth/lifecycle/run`, { method: 'POST', headers: { 'Content-Type': 'application/json' } });
   await response.arrayBuffer();
   return response.status;
 }

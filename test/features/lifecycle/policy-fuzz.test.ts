@@ -333,7 +333,7 @@ test('mutated policies: PutLifecyclePolicy and StartLifecyclePolicyPreview answe
   expect(refused).toBeGreaterThan(POLICY_CASES / 2);
 
   // The last accepted policy also runs: no failure, no 500.
-  const run = await fetch(`${server.endpoint}/_berth/lifecycle/run`, { method: 'POST' });
+  const run = await fetch(`${server.endpoint}/_berth/lifecycle/run`, { method: 'POST', headers: { 'Content-Type': 'application/json' } });
   expect(run.status).toBe(200);
   expect(((await run.json()) as { failures: unknown[] }).failures).toEqual([]);
 });
