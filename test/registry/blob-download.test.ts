@@ -3,14 +3,15 @@ import { mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { COPY_BUFFER_BYTES } from '../../src/store/blobs/copy-out.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { createRepository, pushBlob, sha256, uniqueName, v2 } from '../helpers/registry.js';
 import { patternedBytes } from '../helpers/random.js';
 
-// Big blobs served from disk (the filesystem driver), through the 1 MiB buffers blobs are copied
+// Big blobs served from disk (the filesystem driver), through the buffers blobs are copied
 // out with: whole, by ranges at buffer boundaries, and to a client that goes away midway.
 
-const MiB = 1024 * 1024;
+const BUFFER = COPY_BUFFER_BYTES;
 
 let server: TestServer;
 let dataDir: string;
@@ -40,7 +41,7 @@ async function until(condition: () => boolean, what: string): Promise<void> {
   }
 }
 
-const BIG = patternedBytes(5 * MiB + 17, 'download');
+const BIG = patternedBytes(5 * BUFFER + 17, 'download');
 let name: string;
 let digest: string;
 beforeAll(async () => {
@@ -68,10 +69,10 @@ test('HEAD of it: the Content-Length, no body, and no file opened', async () => 
 });
 
 test.each([
-  ['two bytes across a buffer boundary', MiB - 1, MiB],
-  ['one buffer, from a boundary to the byte before the next', MiB, 2 * MiB - 1],
-  ['from a boundary to the end', 5 * MiB, 5 * MiB + 16],
-  ['most of the blob from an odd start', 3, 5 * MiB + 15],
+  ['two bytes across a buffer boundary', BUFFER - 1, BUFFER],
+  ['one buffer, from a boundary to the byte before the next', BUFFER, 2 * BUFFER - 1],
+  ['from a boundary to the end', 5 * BUFFER, 5 * BUFFER + 16],
+  ['most of the blob from an odd start', 3, 5 * BUFFER + 15],
 ])('Range: %s answers 206 with exactly those bytes', async (_what, start, end) => {
   const reply = await v2(server, 'GET', `/v2/${name}/blobs/${digest}`, { headers: { Range: `bytes=${start}-${end}` } });
   expect(reply.status).toBe(206);
@@ -81,7 +82,7 @@ test.each([
 });
 
 test('a client that goes away mid-download: the server closes the blob file and goes on answering', async () => {
-  const large = randomBytes(16 * MiB);
+  const large = randomBytes(8 * BUFFER);
   const largeDigest = await pushBlob(server, name, large);
   const url = new URL(`/v2/${name}/blobs/${largeDigest}`, server.endpoint);
 

@@ -4,16 +4,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { createBlobStore, type BlobStore } from '../../src/store/blobs/blob-store.js';
+import { COPY_BUFFER_BYTES } from '../../src/store/blobs/copy-out.js';
 import type { BlobDriver, BlobHandle } from '../../src/store/blobs/driver.js';
 import { createFilesystemDriver } from '../../src/store/blobs/filesystem-driver.js';
 import { createMemoryDriver } from '../../src/store/blobs/memory-driver.js';
 import { patternedBytes } from '../helpers/random.js';
 
 // Serving a blob (BlobStore.copyTo, through copy-out.ts) over each driver: bytes and ranges across
-// the 1 MiB copy buffers, buffers never refilled while a destination holds them, destinations
+// the copy buffers, buffers never refilled while a destination holds them, destinations
 // that fail or go away, and reads moving off the event loop when one proves slow.
 
-const MiB = 1024 * 1024;
+const BUFFER = COPY_BUFFER_BYTES;
 const sha256 = (bytes: Buffer): string => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 
 /** Open file descriptors of this process. */
@@ -67,7 +68,7 @@ const DRIVERS: Array<{ name: string; create: () => BlobDriver }> = [
 ];
 
 describe.each(DRIVERS)('copyTo over the $name driver', ({ create }) => {
-  const BYTES = patternedBytes(3 * MiB + 1001, 'copy-out');
+  const BYTES = patternedBytes(3 * BUFFER + 1001, 'copy-out');
 
   test('a blob several buffers long arrives byte for byte, and so do ranges at and across buffer boundaries', async () => {
     const { blobs, digest } = await storeWith(create(), BYTES);
@@ -76,11 +77,11 @@ describe.each(DRIVERS)('copyTo over the $name driver', ({ create }) => {
     expect(whole.received().equals(BYTES)).toBe(true);
 
     const ranges = [
-      { start: 0, end: MiB - 1 }, // exactly one buffer
-      { start: MiB - 1, end: MiB }, // two bytes on either side of a boundary
-      { start: MiB, end: 2 * MiB + 5 }, // starts on a boundary, ends past the next
-      { start: 5, end: 3 * MiB + 1000 }, // the last byte, from an odd start
-      { start: 3 * MiB + 1000, end: 3 * MiB + 1000 }, // the last byte alone
+      { start: 0, end: BUFFER - 1 }, // exactly one buffer
+      { start: BUFFER - 1, end: BUFFER }, // two bytes on either side of a boundary
+      { start: BUFFER, end: 2 * BUFFER + 5 }, // starts on a boundary, ends past the next
+      { start: 5, end: 3 * BUFFER + 1000 }, // the last byte, from an odd start
+      { start: 3 * BUFFER + 1000, end: 3 * BUFFER + 1000 }, // the last byte alone
     ];
     for (const range of ranges) {
       const expected = BYTES.subarray(range.start, range.end + 1);
@@ -167,7 +168,7 @@ describe('where reads run', () => {
   }
 
   test('reads are done at once while they are fast; after a slow one the next goes to read(), and a fast one brings them back', async () => {
-    const bytes = patternedBytes(8 * MiB, 'slow-read');
+    const bytes = patternedBytes(6 * BUFFER, 'slow-read');
     const { driver, calls } = recordingDriver((call) => call === 1);
     const { blobs, digest } = await storeWith(driver, bytes);
     const sink = holdingSink(bytes);
