@@ -9,7 +9,11 @@
 //   4. skopeo copy push and pull of a 200 x 64 KiB-layer image (layers/s);
 //   plus the server's peak RSS during the big skopeo push.
 //
-//   npm run bench:registry [-- --size-mib 1024 --runs 3 --stat median --only berth|registry --skip-skopeo]
+//   npm run bench:registry [-- --size-mib 1024 --runs 3 --stat median --only berth|registry --skip-skopeo
+//                              --measure download,upload-mono]
+//
+// --measure keeps only the named measurements (keys: MEASURE_KEYS below); a download without the
+// monolithic upload before it uploads its blob first, untimed.
 //
 // All data is incompressible random bytes, prepared (with its sha256) before anything is timed.
 // Each run starts both servers afresh on empty storage, and the measurements alternate between
@@ -44,6 +48,7 @@ const { values: args } = parseArgs({
     'size-mib': { type: 'string', default: '1024' },
     only: { type: 'string' },
     'skip-skopeo': { type: 'boolean', default: false },
+    measure: { type: 'string' },
     runs: { type: 'string', default: '2' },
     // With several runs: the median of the runs, or the best one.
     stat: { type: 'string', default: 'median' },
@@ -51,7 +56,7 @@ const { values: args } = parseArgs({
   },
 });
 if (args.help) {
-  console.log('usage: node scripts/bench-registry.mjs [--size-mib 1024] [--runs 1] [--stat median|best] [--only berth|registry] [--skip-skopeo]');
+  console.log('usage: node scripts/bench-registry.mjs [--size-mib 1024] [--runs 1] [--stat median|best] [--only berth|registry] [--skip-skopeo] [--measure download,...]');
   process.exit(0);
 }
 const SIZE_MIB = positiveInt('size-mib', args['size-mib'], 64 * 1024);
@@ -60,7 +65,10 @@ if (!['median', 'best'].includes(args.stat)) throw new Error('--stat must be med
 if (args.only !== undefined && !['berth', 'registry'].includes(args.only)) throw new Error('--only must be berth or registry');
 if (SIZE_MIB < BIG_IMAGE_LAYERS) throw new Error(`--size-mib must be at least ${BIG_IMAGE_LAYERS}`);
 const SIZE_BYTES = SIZE_MIB * MiB;
-const SKOPEO = !args['skip-skopeo'];
+const MEASURE_KEYS = ['upload-mono', 'upload-chunked', 'download', 'push-big', 'pull-big', 'push-small', 'pull-small'];
+const SELECTED = args.measure === undefined ? MEASURE_KEYS : args.measure.split(',').map((key) => key.trim());
+for (const key of SELECTED) if (!MEASURE_KEYS.includes(key)) throw new Error(`--measure: unknown '${key}' (known: ${MEASURE_KEYS.join(', ')})`);
+const SKOPEO = !args['skip-skopeo'] && SELECTED.some((key) => key.startsWith('push-') || key.startsWith('pull-'));
 
 const sizeLabel = (bytes) => (bytes % (1024 * MiB) === 0 ? `${bytes / (1024 * MiB)} GiB` : bytes % MiB === 0 ? `${bytes / MiB} MiB` : `${bytes / 1024} KiB`);
 const fmt = (value, digits = 1) => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
@@ -304,7 +312,7 @@ function prepareData() {
   const started = performance.now();
   const monoPath = join(dataDir, 'monolithic.bin');
   const mono = { path: monoPath, size: SIZE_BYTES, digest: writeRandomFile(monoPath, SIZE_BYTES) };
-  const chunked = writeChunkedBlob(join(dataDir, 'chunked'), SIZE_BYTES);
+  const chunked = SELECTED.includes('upload-chunked') ? writeChunkedBlob(join(dataDir, 'chunked'), SIZE_BYTES) : undefined;
   let big;
   let small;
   if (SKOPEO) {
@@ -493,7 +501,9 @@ function measures(data) {
       await checkBlob(s, 'bench/raw', data.chunked);
       return r;
     } },
-    { key: 'download', title: `download ${sizeLabel(SIZE_BYTES)} blob, GET (curl)`, unit: 'MB/s', value: MB, act: (s) => download(s, 'bench/raw', data.mono) },
+    { key: 'download', title: `download ${sizeLabel(SIZE_BYTES)} blob, GET (curl)`, unit: 'MB/s', value: MB, act: (s) => download(s, 'bench/raw', data.mono),
+      // Only when the monolithic upload was not measured before it.
+      prepare: (s) => (SELECTED.includes('upload-mono') ? undefined : uploadMonolithic(s, 'bench/raw', data.mono)) },
   ];
   if (SKOPEO) {
     const bigLabel = `${sizeLabel(data.big.bytes)} image (${BIG_IMAGE_LAYERS} x ${sizeLabel(Math.floor(data.big.bytes / BIG_IMAGE_LAYERS))})`;
@@ -505,7 +515,7 @@ function measures(data) {
       { key: 'pull-small', title: `skopeo pull ${smallLabel}`, unit: 'layers/s', value: layersPerSecond, act: (s) => pull(s, 'bench/small', data.small) },
     );
   }
-  return list;
+  return list.filter((measure) => SELECTED.includes(measure.key));
 }
 
 const REPOSITORIES = ['bench/raw', 'bench/big', 'bench/small'];
@@ -541,9 +551,10 @@ async function main() {
         // ~1.5x as long, whichever server it was), so a fixed order favours the second server.
         const order = (runIndex + measureIndex) % 2 === 1 ? started : [...started].reverse();
         for (const server of order) {
-          // Earlier writes still in the page cache must not be flushed on this measurement's time.
-          spawnSync('sync');
           try {
+            await measure.prepare?.(server);
+            // Earlier writes still in the page cache must not be flushed on this measurement's time.
+            spawnSync('sync');
             const outcome = await measure.act(server);
             const value = measure.value(outcome);
             results[measure.key][server.key].push(value);

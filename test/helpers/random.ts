@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 // A seeded generator for fuzz tests (mulberry32), so a failing case can be replayed from its seed.
 
 export function seededRandom(seed: number) {
@@ -17,3 +19,14 @@ export function seededRandom(seed: number) {
 }
 
 export type Random = ReturnType<typeof seededRandom>;
+
+/** `length` bytes with no repeating pattern (a sha256 chain from `seed`), so a chunk served from the wrong offset shows. */
+export function patternedBytes(length: number, seed: string): Buffer {
+  const out = Buffer.alloc(length);
+  let block = createHash('sha256').update(seed).digest();
+  for (let offset = 0; offset < length; offset += block.length) {
+    block.copy(out, offset);
+    block = createHash('sha256').update(block).digest();
+  }
+  return out;
+}

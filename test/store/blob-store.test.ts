@@ -7,23 +7,13 @@ import { createBlobStore, UploadNotFoundError, type BlobStore } from '../../src/
 import type { BlobDriver } from '../../src/store/blobs/driver.js';
 import { createFilesystemDriver } from '../../src/store/blobs/filesystem-driver.js';
 import { createMemoryDriver } from '../../src/store/blobs/memory-driver.js';
+import { patternedBytes } from '../helpers/random.js';
 
 // One conformance suite, run against every BlobDriver: the driver on its own (what a new
 // backend must do) and the content-addressed blob store over it.
 
 const sha256 = (bytes: Buffer): string => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 const sha512 = (bytes: Buffer): string => `sha512:${createHash('sha512').update(bytes).digest('hex')}`;
-
-/** Bytes with no repeating pattern, big enough to span several 1 MiB stream chunks when asked. */
-const bytesOf = (length: number, seed = 'x'): Buffer => {
-  const out = Buffer.alloc(length);
-  let block = createHash('sha256').update(seed).digest();
-  for (let offset = 0; offset < length; offset += block.length) {
-    block.copy(out, offset);
-    block = createHash('sha256').update(block).digest();
-  }
-  return out;
-};
 
 async function collect(source: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -91,8 +81,8 @@ describe.each(DRIVERS)('$name driver', ({ create, persistent }) => {
     test('an upload is created empty, grows by appends and reads back what was appended', async () => {
       await driver.createUpload('u1');
       expect(await driver.uploadSize('u1')).toBe(0);
-      const first = bytesOf(3000, 'a');
-      const second = bytesOf(5000, 'b');
+      const first = patternedBytes(3000, 'a');
+      const second = patternedBytes(5000, 'b');
       await driverAppend(driver, 'u1', first);
       expect(await driver.uploadSize('u1')).toBe(3000);
       await driverAppend(driver, 'u1', second);
@@ -122,7 +112,7 @@ describe.each(DRIVERS)('$name driver', ({ create, persistent }) => {
     });
 
     test('commit makes the upload a blob: sized, readable whole and by inclusive ranges, listed; the upload is gone', async () => {
-      const bytes = bytesOf(3 * 1024 * 1024 + 17, 'big');
+      const bytes = patternedBytes(3 * 1024 * 1024 + 17, 'big');
       const digest = sha256(bytes);
       await driver.createUpload('u1');
       await driverAppend(driver, 'u1', bytes);
@@ -154,7 +144,7 @@ describe.each(DRIVERS)('$name driver', ({ create, persistent }) => {
     });
 
     test('commit is atomic: a reader polling meanwhile sees no blob or the whole blob, never part of it', async () => {
-      const bytes = bytesOf(4 * 1024 * 1024, 'atomic');
+      const bytes = patternedBytes(4 * 1024 * 1024, 'atomic');
       const digest = sha256(bytes);
       await driver.createUpload('u1');
       await driverAppend(driver, 'u1', bytes);
@@ -171,7 +161,7 @@ describe.each(DRIVERS)('$name driver', ({ create, persistent }) => {
     });
 
     test('committing a digest that exists again keeps one blob with the same bytes', async () => {
-      const bytes = bytesOf(1000, 'twice');
+      const bytes = patternedBytes(1000, 'twice');
       const digest = sha256(bytes);
       for (const id of ['u1', 'u2']) {
         await driver.createUpload(id);
@@ -183,8 +173,8 @@ describe.each(DRIVERS)('$name driver', ({ create, persistent }) => {
     });
 
     test('delete removes a blob: no size, not listed, reading fails; deleting again is no error', async () => {
-      const kept = bytesOf(100, 'kept');
-      const gone = bytesOf(200, 'gone');
+      const kept = patternedBytes(100, 'kept');
+      const gone = patternedBytes(200, 'gone');
       for (const [id, bytes] of [['k', kept], ['g', gone]] as const) {
         await driver.createUpload(id);
         await driverAppend(driver, id, bytes);
@@ -198,7 +188,7 @@ describe.each(DRIVERS)('$name driver', ({ create, persistent }) => {
     });
 
     test('sha512 blobs are stored and listed under their own algorithm', async () => {
-      const bytes = bytesOf(300, 'sha512');
+      const bytes = patternedBytes(300, 'sha512');
       await driver.createUpload('u1');
       await driverAppend(driver, 'u1', bytes);
       await driver.commitUpload('u1', sha512(bytes));
@@ -217,7 +207,7 @@ describe.each(DRIVERS)('$name driver', ({ create, persistent }) => {
     });
 
     test('an upload streamed in pieces finishes as the blob with its digest; append answers the running size', async () => {
-      const bytes = bytesOf(2 * 1024 * 1024 + 5, 'pieces');
+      const bytes = patternedBytes(2 * 1024 * 1024 + 5, 'pieces');
       const id = await blobs.startUpload();
       expect(await blobs.uploadSize(id)).toBe(0);
       expect(await blobs.append(id, Readable.from([bytes.subarray(0, 1000)]))).toBe(1000);
@@ -235,7 +225,7 @@ describe.each(DRIVERS)('$name driver', ({ create, persistent }) => {
     });
 
     test('the blob is unreadable until its upload is finished', async () => {
-      const bytes = bytesOf(5000, 'unfinished');
+      const bytes = patternedBytes(5000, 'unfinished');
       const id = await blobs.startUpload();
       await blobs.append(id, Readable.from([bytes]));
       expect(await blobs.size(sha256(bytes))).toBeUndefined();
@@ -245,7 +235,7 @@ describe.each(DRIVERS)('$name driver', ({ create, persistent }) => {
     });
 
     test('a wrong digest is refused with the actual one, commits nothing, and leaves the upload to go on', async () => {
-      const bytes = bytesOf(4000, 'wrong');
+      const bytes = patternedBytes(4000, 'wrong');
       const id = await blobs.startUpload();
       await blobs.append(id, Readable.from([bytes.subarray(0, 3000)]));
       expect(await blobs.finish(id, sha256(bytes))).toEqual({ verified: false, actual: sha256(bytes.subarray(0, 3000)), size: 3000 });
@@ -257,7 +247,7 @@ describe.each(DRIVERS)('$name driver', ({ create, persistent }) => {
     });
 
     test('a sha512 digest is verified by reading the upload again', async () => {
-      const bytes = bytesOf(7000, 'sha512');
+      const bytes = patternedBytes(7000, 'sha512');
       const id = await blobs.startUpload();
       await blobs.append(id, Readable.from([bytes]));
       expect(await blobs.finish(id, sha512(bytes))).toEqual({ verified: true, digest: sha512(bytes), size: 7000 });
@@ -267,7 +257,7 @@ describe.each(DRIVERS)('$name driver', ({ create, persistent }) => {
     test('a source failing mid-append leaves the hash in step with the bytes stored: the finished digest is right', async () => {
       const id = await blobs.startUpload();
       await blobs.append(id, Readable.from([Buffer.from('start ')]));
-      await expect(blobs.append(id, failingSource(bytesOf(4096, 'lost')))).rejects.toThrow('client went away');
+      await expect(blobs.append(id, failingSource(patternedBytes(4096, 'lost')))).rejects.toThrow('client went away');
       await blobs.append(id, Readable.from([Buffer.from(' end')]));
       // However much of the failed piece the driver kept, the digest must be that of what it holds.
       const held = await collect(driver.readUpload(id));
@@ -326,7 +316,7 @@ describe.each(DRIVERS)('$name driver', ({ create, persistent }) => {
     });
 
     test('deleteUnreferenced keeps a blob committed within the grace, and frees one outside it', async () => {
-      const bytes = bytesOf(1234, 'grace');
+      const bytes = patternedBytes(1234, 'grace');
       const id = await blobs.startUpload();
       await blobs.append(id, Readable.from([bytes]));
       const mark = blobs.collectionMark();
@@ -342,7 +332,7 @@ describe.each(DRIVERS)('$name driver', ({ create, persistent }) => {
     });
 
     test('linkExisting runs the link only when the blob exists, and marks the blob referenced', async () => {
-      const bytes = bytesOf(321, 'mounted');
+      const bytes = patternedBytes(321, 'mounted');
       const id = await blobs.startUpload();
       await blobs.append(id, Readable.from([bytes]));
       expect(await blobs.linkExisting(sha256(bytes), async () => 'linked')).toBeUndefined();
@@ -353,7 +343,7 @@ describe.each(DRIVERS)('$name driver', ({ create, persistent }) => {
     });
 
     test('the link of a finished upload runs in the commit step: a collection waiting on the blob sees it as referenced', async () => {
-      const bytes = bytesOf(777, 'linked');
+      const bytes = patternedBytes(777, 'linked');
       const id = await blobs.startUpload();
       await blobs.append(id, Readable.from([bytes]));
       const mark = blobs.collectionMark();
@@ -370,7 +360,7 @@ describe.each(DRIVERS)('$name driver', ({ create, persistent }) => {
     });
 
     test('a blob this process never committed or touched is freed with any grace', async () => {
-      const bytes = bytesOf(99, 'foreign');
+      const bytes = patternedBytes(99, 'foreign');
       await driver.createUpload('from-before');
       await driverAppend(driver, 'from-before', bytes);
       await driver.commitUpload('from-before', sha256(bytes));
@@ -409,7 +399,7 @@ describe.each(DRIVERS)('$name driver', ({ create, persistent }) => {
 
     if (persistent) {
       test('restart re-hash: a new blob store over the same files finishes an upload the old one started', async () => {
-        const bytes = bytesOf(3 * 1024 * 1024 + 333, 'restart');
+        const bytes = patternedBytes(3 * 1024 * 1024 + 333, 'restart');
         const split = 1024 * 1024 + 7;
         const id = await blobs.startUpload();
         await blobs.append(id, Readable.from([bytes.subarray(0, split)]));
@@ -422,7 +412,7 @@ describe.each(DRIVERS)('$name driver', ({ create, persistent }) => {
       });
 
       test('restart re-hash with nothing appended after it: finish alone hashes what is on disk', async () => {
-        const bytes = bytesOf(70_001, 'restart-finish');
+        const bytes = patternedBytes(70_001, 'restart-finish');
         const id = await blobs.startUpload();
         await blobs.append(id, Readable.from([bytes]));
         const restarted = createBlobStore(reopen!());

@@ -4,6 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import { randomUUID } from 'node:crypto';
 import { parseDigest, sha256Hasher } from '../../lib/digest.js';
 import { createKeyedLock } from '../../lib/keyed-lock.js';
+import { createCopyOut } from './copy-out.js';
 import type { BlobDriver } from './driver.js';
 import { createHash } from 'node:crypto';
 
@@ -67,10 +68,9 @@ export interface BlobStore {
   /** Reads a blob; `end` is inclusive. */
   read(digest: string, range?: { start: number; end: number }): Readable;
   /**
-   * Writes a blob (or the inclusive range) to `destination`, through a few reused buffers:
-   * serving a 1 GiB layer then costs two copies and no fresh memory, where a read stream
-   * allocates (and the kernel zeroes) a new buffer for every chunk. Resolves false when the
-   * blob does not exist.
+   * Writes a blob (or the inclusive range) to `destination` through a few reused buffers
+   * (copy-out.ts). Resolves false when the blob does not exist; resolves as well when the
+   * destination is destroyed midway (a client that went away).
    */
   copyTo(digest: string, destination: Writable, range?: { start: number; end: number }): Promise<boolean>;
   /** A whole blob in memory: for small ones only (image configs). */
@@ -101,14 +101,6 @@ export interface BlobStore {
 /** Touch marks are pruned once there are this many, dropping those older than a day. */
 const TOUCHED_PRUNE_SIZE = 10_000;
 const TOUCHED_MAX_AGE_MS = 24 * 60 * 60 * 1000;
-
-/** Size of the buffers blobs are served through, and how many idle ones are kept. */
-const COPY_BUFFER_BYTES = 1024 * 1024;
-const IDLE_COPY_BUFFERS = 32;
-
-/** Writes `bytes`; resolves once the destination has taken them (so the buffer may be reused). */
-const writeAndWait = (destination: Writable, bytes: Buffer): Promise<void> =>
-  new Promise((resolve, reject) => destination.write(bytes, (error) => (error ? reject(error) : resolve())));
 
 /** Passes bytes through unchanged, feeding them to the hash on the way. */
 function hashingTap(state: UploadHash): Transform {
@@ -180,38 +172,14 @@ export function createBlobStore(driver: BlobDriver): BlobStore {
     return { digest: `${algorithm}:${hash.digest('hex')}`, size };
   }
 
-  const idleBuffers: Buffer[] = [];
-  const takeBuffer = () => idleBuffers.pop() ?? Buffer.allocUnsafeSlow(COPY_BUFFER_BYTES);
-  const returnBuffer = (buffer: Buffer) => {
-    if (idleBuffers.length < IDLE_COPY_BUFFERS) idleBuffers.push(buffer);
-  };
-
+  const copyOut = createCopyOut();
   async function copyTo(digest: string, destination: Writable, range?: { start: number; end: number }): Promise<boolean> {
     const handle = await driver.openBlob(digest);
     if (!handle) return false;
-    // Two buffers: one is read into while the other is being written out.
-    const buffers = [takeBuffer(), takeBuffer()];
-    const writes: Array<Promise<void>> = [Promise.resolve(), Promise.resolve()];
-    let position = range?.start ?? 0;
-    const end = range ? range.end + 1 : Infinity;
     try {
-      for (let turn = 0; position < end && !destination.destroyed; turn ^= 1) {
-        await writes[turn];
-        const buffer = buffers[turn];
-        const wanted = Math.min(buffer.length, end - position);
-        const read = await handle.read(wanted === buffer.length ? buffer : buffer.subarray(0, wanted), position);
-        if (read === 0) break;
-        position += read;
-        writes[turn] = writeAndWait(destination, buffer.subarray(0, read));
-        writes[turn].catch(() => undefined); // awaited on the next turn or below
-      }
-      await Promise.all(writes);
+      await copyOut(handle, destination, range);
     } finally {
       await handle.close();
-      // A buffer is reused only once its write has finished; after a failure, let it go.
-      await Promise.allSettled(writes).then((settled) =>
-        settled.forEach((outcome, index) => outcome.status === 'fulfilled' && returnBuffer(buffers[index])),
-      );
     }
     return true;
   }

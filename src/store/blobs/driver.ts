@@ -38,5 +38,10 @@ export interface BlobDriver {
 export interface BlobHandle {
   /** Fills `into` from `position` on; resolves with the bytes read (0 at the end). */
   read(into: Buffer, position: number): Promise<number>;
+  /**
+   * The same read, done at once on the calling thread: for a driver whose bytes are usually at
+   * hand (in memory, or a file in the page cache). The blob store uses it while it proves fast.
+   */
+  readNow?(into: Buffer, position: number): number;
   close(): Promise<void>;
 }

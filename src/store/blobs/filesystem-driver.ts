@@ -1,4 +1,4 @@
-import { constants, createReadStream } from 'node:fs';
+import { constants, createReadStream, readSync } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable, type Readable } from 'node:stream';
@@ -122,6 +122,7 @@ export function createFilesystemDriver(root: string): BlobDriver {
       }
       return {
         read: async (into, position) => (await handle.read(into, 0, into.length, position)).bytesRead,
+        readNow: (into, position) => readSync(handle.fd, into, 0, into.length, position),
         close: () => handle.close(),
       };
     },

@@ -39,22 +39,20 @@ export function createMemoryDriver(): BlobDriver {
     async openBlob(digest) {
       const bytes = blobs.get(digest);
       if (!bytes) return undefined;
-      return {
-        async read(into, position) {
-          let copied = 0;
-          let offset = 0;
-          for (const chunk of bytes.chunks) {
-            const chunkEnd = offset + chunk.length;
-            if (chunkEnd > position + copied && copied < into.length) {
-              copied += chunk.copy(into, copied, position + copied - offset);
-            }
-            offset = chunkEnd;
-            if (copied >= into.length) break;
+      const readNow = (into: Buffer, position: number): number => {
+        let copied = 0;
+        let offset = 0;
+        for (const chunk of bytes.chunks) {
+          const chunkEnd = offset + chunk.length;
+          if (chunkEnd > position + copied && copied < into.length) {
+            copied += chunk.copy(into, copied, position + copied - offset);
           }
-          return copied;
-        },
-        close: async () => undefined,
+          offset = chunkEnd;
+          if (copied >= into.length) break;
+        }
+        return copied;
       };
+      return { readNow, read: async (into, position) => readNow(into, position), close: async () => undefined };
     },
     async deleteBlob(digest) {
       blobs.delete(digest);
