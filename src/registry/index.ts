@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Logger } from '../lib/logger.js';
+import { isClientGone } from '../lib/client-gone.js';
 import type { Scope } from '../lib/scope.js';
 import { AwsError } from '../model/errors.js';
 import { authenticate, challengeHeader, type AuthOptions } from './auth.js';
@@ -37,7 +37,6 @@ const ROUTES: Route[] = [
 const REPOSITORY_NAME = /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
 
 export interface RegistryOptions extends RegistryDeps {
-  logger: Logger;
   requireAuth: boolean;
   defaultScope: () => Scope;
   /** Verifies GetDownloadUrlForLayer's URLs. */
@@ -60,14 +59,9 @@ function decodeSegment(segment: string): string {
   }
 }
 
-const isClientGone = (error: unknown): boolean => {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  return code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'EPIPE' || code === 'ECONNABORTED';
-};
-
 /** Answers every request under /v2. */
 export function createRegistry(options: RegistryOptions) {
-  const deps: RegistryDeps = { store: options.store, clock: options.clock, onImagePushed: options.onImagePushed };
+  const deps: RegistryDeps = { store: options.store, clock: options.clock, logger: options.logger, onImagePushed: options.onImagePushed };
   const authOptions: AuthOptions = { store: options.store, clock: options.clock, requireAuth: options.requireAuth, defaultScope: options.defaultScope };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -129,7 +123,10 @@ export function createRegistry(options: RegistryOptions) {
         sendError(req, res, known);
         return;
       }
-      if (isClientGone(error)) return;
+      if (isClientGone(error)) {
+        options.logger.debug({ method: req.method, url: req.url, code: (error as NodeJS.ErrnoException).code }, 'client left before the end of the request');
+        return;
+      }
       options.logger.error({ err: error, method: req.method, url: req.url }, 'registry request failed');
       if (!res.headersSent) {
         req.resume();
