@@ -21,7 +21,6 @@
 // benchmark exits non-zero. The layers were just pushed, so they are read from the page cache.
 // MB = 10^6 bytes, MiB = 2^20 bytes. Target (from the issue): the scan raises the server's RSS by
 // at most 100 MB.
-import { spawn } from 'node:child_process';
 import { createHash, randomFillSync, randomInt } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
@@ -39,8 +38,9 @@ import {
   StartImageScanCommand,
 } from '@aws-sdk/client-ecr';
 import tarStream from 'tar-stream';
+import { startBerthProcess } from './lib/berth-process.mjs';
 import { ensureBuilt, positiveInt } from './lib/build.mjs';
-import { call, freePort, HOST } from './lib/http.mjs';
+import { freePort, HOST } from './lib/http.mjs';
 import { median, printTable, runBenchmark, stopProcess } from './lib/run.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -372,28 +372,9 @@ const children = new Set();
 
 async function startBerth(dataDir, vulnDb) {
   const port = await freePort();
-  const child = spawn(
-    process.execPath,
-    [join(ROOT, 'bin', 'berth.js'), 'serve', '--host', HOST, '--port', String(port), '--data-dir', dataDir, '--vuln-db', vulnDb, '--lifecycle-interval', '0'],
-    { cwd: ROOT, env: { ...process.env, BERTH_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  let output = '';
-  const keep = (chunk) => (output = (output + chunk).slice(-20_000));
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
+  const serveArgs = ['--data-dir', dataDir, '--vuln-db', vulnDb, '--lifecycle-interval', '0'];
+  const { child, output } = await startBerthProcess(ROOT, { port, serveArgs, children });
   const stop = () => stopProcess(child);
-  const started = performance.now();
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`berth exited early (${child.exitCode ?? child.signalCode}):\n${output}`);
-    if (performance.now() - started > 30_000) {
-      await stop();
-      throw new Error(`berth did not become ready within 30 s:\n${output}`);
-    }
-    if ((await call(port, { path: '/_berth/health' }).catch(() => ({ status: 0 }))).status === 200) break;
-    await sleep(20);
-  }
   const client = new ECRClient({ ...CLIENT, endpoint: `http://${HOST}:${port}` });
   return { pid: child.pid, port, client, output: () => output, stop: async () => (client.destroy(), stop()) };
 }

@@ -9,6 +9,7 @@ import type { Config } from './config.js';
 import { ownAccountOnly } from './features/access/authorize.js';
 import { createHandlers } from './features/index.js';
 import { createScanService, type ScanService } from './features/scanning/scan-service.js';
+import { isClientGone } from './lib/client-gone.js';
 import { createClock, type Clock } from './lib/clock.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { requestLog } from './lib/request-log.js';
@@ -130,6 +131,11 @@ export async function createEngine(config: Config, logger: Logger = createLogger
     if (req.method === 'POST' && (req.url === '/' || req.url?.startsWith('/?'))) {
       controlPlane(req, res).catch((error: unknown) => {
         // The control plane answers every error itself; reaching here means the answer broke.
+        if (isClientGone(error)) {
+          logger.debug({ code: (error as NodeJS.ErrnoException).code }, 'client left before the end of the request');
+          res.destroy();
+          return;
+        }
         logger.error({ err: error }, 'control plane failed to answer');
         if (!res.headersSent) res.writeHead(500).end();
         else res.destroy();

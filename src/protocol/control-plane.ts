@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isClientGone } from '../lib/client-gone.js';
 import type { Logger } from '../lib/logger.js';
 import { newRequestId } from '../lib/ids.js';
 import type { Scope } from '../lib/scope.js';
@@ -8,6 +9,8 @@ import { operationNames, type OperationName } from '../model/generated/operation
 import type { ServiceModel } from '../model/model.js';
 import { createInputValidator } from '../model/validate.js';
 import { callerFromAuthorization } from './identity.js';
+import { createJsonBodyReader, parseJsonBody, type JsonBodyReader, type ParsedBody } from './json-body.js';
+import { blobMembersByOperation, declaredLength, readBody, receiveBody } from './request-body.js';
 import { toWire } from './serialize.js';
 
 /**
@@ -33,39 +36,12 @@ const FAILURE_TYPES = {
   'invalid-parameter': 'InvalidParameterException',
 } as const;
 
-/** Reads the whole body, or rejects with a 413 AwsError once it passes the limit. */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length']);
-    const tooLarge = () =>
-      new AwsError('RequestEntityTooLargeException', `Request body exceeds the limit of ${limit} bytes`, 413);
-    if (Number.isFinite(declared) && declared > limit) {
-      req.resume();
-      reject(tooLarge());
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        req.removeAllListeners('data');
-        req.resume();
-        reject(tooLarge());
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks, size)));
-    req.on('error', reject);
-  });
-}
-
 /** One API call, transport aside: what the HTTP front door and the in-process mode both pass in. */
 export interface ApiRequest {
   /** The X-Amz-Target header. */
   target: string | undefined;
-  body: Buffer;
+  /** The JSON body as sent, or already read by the HTTP front door (blob members decoded on the way). */
+  body: Buffer | ParsedBody;
   /** The Authorization header (SigV4), which names the account and region. */
   authorization: string | undefined;
   host: string | undefined;
@@ -102,6 +78,7 @@ export function createApiInvoker(options: Omit<ControlPlaneOptions, 'maxBodyByte
   const validator = createInputValidator(model);
   const targetPrefix = `${model.metadata.targetPrefix}.`;
   const known = new Set<string>(operationNames);
+  const blobMembers = blobMembersByOperation(model);
 
   return async ({ target, body, authorization, host }) => {
     const requestId = newRequestId();
@@ -114,19 +91,15 @@ export function createApiInvoker(options: Omit<ControlPlaneOptions, 'maxBodyByte
         );
       }
       const name = operation as OperationName;
-      let parsed: unknown = {};
-      if (body.length) {
-        try {
-          parsed = JSON.parse(body.toString('utf8'));
-        } catch {
-          throw new AwsError('SerializationException', 'Request body is not valid JSON');
-        }
-      }
-      const checked = validator.validate(name, parsed);
+      const parsed = Buffer.isBuffer(body) ? parseJsonBody(body, blobMembers.get(name)) : body;
+      if (!parsed.json) throw new AwsError('SerializationException', 'Request body is not valid JSON');
+      const checked = validator.validate(name, parsed.value);
       if (!checked.ok) {
         const type = FAILURE_TYPES[checked.failure.kind];
         throw new AwsError(type, checked.failure.message);
       }
+      // Decoded on the side, validated as the "" that stands for them.
+      Object.assign(checked.input, parsed.blobs);
       const context: OperationContext = { ...callerFromAuthorization(authorization, options.defaultScope()), requestId, host };
       const handler = handlers[name] as (c: OperationContext, i: unknown) => Promise<unknown>;
       const output = await handler(context, checked.input);
@@ -153,18 +126,45 @@ function send(res: ServerResponse, response: ApiResponse): void {
 
 export function createControlPlane(options: ControlPlaneOptions & { invoke?: ApiInvoker }): ControlPlaneHandler {
   const invoke = options.invoke ?? createApiInvoker(options);
-  const targetPrefix = `${options.model.metadata.targetPrefix}.`;
+  const { model, logger } = options;
+  const targetPrefix = `${model.metadata.targetPrefix}.`;
   const known = new Set<string>(operationNames);
+  const blobMembers = blobMembersByOperation(model);
+
+  /** A client that left mid-body: nothing to answer. One that was sending bytes (a layer part) is an aborted upload. */
+  function logDeparture(operation: string, reader: JsonBodyReader | undefined): void {
+    if (!reader) {
+      logger.debug({ operation }, 'client left before the end of the request');
+      return;
+    }
+    // What of the input was read before the cut (the SDK sends layerPartBlob first, so often nothing).
+    const members = model.structures[model.operations[operation as OperationName].input]?.members ?? {};
+    const input = Object.fromEntries(Object.entries(reader.partial()).filter(([name]) => name in members));
+    logger.info({ operation, bytesReceived: reader.received(), input }, 'upload aborted: the client left before the end of the request body');
+  }
 
   return async (req, res) => {
     const target = req.headers['x-amz-target'];
     const operation = typeof target === 'string' && target.startsWith(targetPrefix) ? target.slice(targetPrefix.length) : '';
-    let body: Buffer = Buffer.alloc(0);
+    let body: Buffer | ParsedBody = Buffer.alloc(0);
     // An unknown target is answered without reading what may be a large body.
     if (known.has(operation)) {
+      const limit = options.maxBodyBytes;
+      const members = blobMembers.get(operation);
+      // A body with blob members is parsed as it streams in, its blobs decoded on the way (json-body.ts).
+      const reader = members && createJsonBodyReader(members, declaredLength(req, limit));
       try {
-        body = await readBody(req, options.maxBodyBytes);
+        if (reader) {
+          await receiveBody(req, limit, (chunk) => reader.push(chunk));
+          body = reader.end();
+        } else {
+          body = await readBody(req, limit);
+        }
       } catch (error) {
+        if (isClientGone(error)) {
+          logDeparture(operation, reader);
+          return;
+        }
         if (!(error instanceof AwsError)) throw error;
         send(res, errorResponse(newRequestId(), error));
         return;

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../lib/logger.js';
 import type { Scope } from '../lib/scope.js';
 import type { ImagePushedListener } from '../features/images/images.js';
 import type { Store } from '../store/store.js';
@@ -7,6 +8,7 @@ import type { Store } from '../store/store.js';
 export interface RegistryDeps {
   store: Store;
   clock: Clock;
+  logger: Logger;
   /** Told of every newly stored image (scan on push). */
   onImagePushed?: ImagePushedListener;
 }

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Logger } from '../lib/logger.js';
+import { isClientGone } from '../lib/client-gone.js';
 import type { Scope } from '../lib/scope.js';
 import { AwsError } from '../model/errors.js';
 import { accessDeniedMessage, type Authorizer, type EcrAction } from '../features/access/authorize.js';
@@ -71,7 +71,6 @@ const ROUTES: Route[] = [
 const REPOSITORY_NAME = /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
 
 export interface RegistryOptions extends RegistryDeps {
-  logger: Logger;
   requireAuth: boolean;
   defaultScope: () => Scope;
   /** Verifies GetDownloadUrlForLayer's URLs. */
@@ -96,11 +95,6 @@ function decodeSegment(segment: string): string {
   }
 }
 
-const isClientGone = (error: unknown): boolean => {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  return code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'EPIPE' || code === 'ECONNABORTED';
-};
-
 /** The registry's answer to a known failure of the shared features and store, if it is one. */
 function asRegistryError(error: unknown): RegistryError | undefined {
   if (error instanceof RegistryError) return error;
@@ -112,7 +106,7 @@ function asRegistryError(error: unknown): RegistryError | undefined {
 
 /** Answers every request under /v2. */
 export function createRegistry(options: RegistryOptions) {
-  const deps: RegistryDeps = { store: options.store, clock: options.clock, onImagePushed: options.onImagePushed };
+  const deps: RegistryDeps = { store: options.store, clock: options.clock, logger: options.logger, onImagePushed: options.onImagePushed };
   const authOptions: AuthOptions = { store: options.store, clock: options.clock, requireAuth: options.requireAuth, defaultScope: options.defaultScope };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -182,7 +176,10 @@ export function createRegistry(options: RegistryOptions) {
         sendError(req, res, known);
         return;
       }
-      if (isClientGone(error)) return;
+      if (isClientGone(error)) {
+        options.logger.debug({ method: req.method, url: req.url, code: (error as NodeJS.ErrnoException).code }, 'client left before the end of the request');
+        return;
+      }
       options.logger.error({ err: error, method: req.method, url: req.url }, 'registry request failed');
       if (!res.headersSent) {
         req.resume();

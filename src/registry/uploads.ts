@@ -9,6 +9,7 @@ import {
   startUpload,
   uploadSize,
 } from '../features/layers/uploads.js';
+import { isClientGone } from '../lib/client-gone.js';
 import { isDigest } from '../lib/digest.js';
 import type { Scope } from '../lib/scope.js';
 import { repositoryKey } from '../store/keys.js';
@@ -36,6 +37,27 @@ function requireDigest(url: URL): string {
   const digest = url.searchParams.get('digest');
   if (!digest || !isDigest(digest)) throw registryError('DIGEST_INVALID', `digest parameter '${digest ?? ''}' is missing or invalid`);
   return digest;
+}
+
+/**
+ * Appends the request's body to the session. When the client leaves mid-body, what arrived is
+ * stored (the session's size says how much, for the client to resume from) or, with `discard`,
+ * the session is cancelled; the abort is logged and the request ends: undefined, nothing to answer.
+ */
+async function appendBody(deps: RegistryDeps, { req, scope, name }: RegistryRequest, id: string, discard = false): Promise<number | undefined> {
+  const before = await uploadSize(deps.store, id);
+  try {
+    return await appendToUpload(deps.store, id, req);
+  } catch (error) {
+    if (!isClientGone(error)) throw error;
+    const size = await uploadSize(deps.store, id);
+    if (discard) await cancelUpload(deps.store, id);
+    deps.logger.info(
+      { uploadId: id, registryId: scope.accountId, repository: name, bytesReceived: size - before, uploadSize: size, ...(discard && { discarded: true }) },
+      'upload aborted: the client left before the end of the request body',
+    );
+    return undefined;
+  }
 }
 
 /** Verifies and commits the session's bytes as `digest`, answering 201 or DIGEST_INVALID. */
@@ -73,7 +95,7 @@ async function checkChunkOrder(deps: RegistryDeps, { req, name }: RegistryReques
 
 /** POST /v2/<name>/blobs/uploads/: mount, monolithic upload (?digest=) or a new session. */
 export const startBlobUpload: RegistryHandler = async (deps, request) => {
-  const { req, res, scope, name, url } = request;
+  const { res, scope, name, url } = request;
   const repository = await requireRepository(deps.store, scope, name);
   const mount = url.searchParams.get('mount');
   const from = url.searchParams.get('from');
@@ -84,9 +106,9 @@ export const startBlobUpload: RegistryHandler = async (deps, request) => {
   const monolithicDigest = url.searchParams.has('digest') && !mount ? requireDigest(url) : undefined;
   const { id, record } = await startUpload(deps, scope, name);
   if (monolithicDigest !== undefined) {
-    const digest = monolithicDigest;
-    await appendToUpload(deps.store, id, req);
-    await finish(deps, request, id, record, digest);
+    // Cut short, the session is discarded: the client never learnt its id, so cannot resume it.
+    if ((await appendBody(deps, request, id, true)) === undefined) return;
+    await finish(deps, request, id, record, monolithicDigest);
     return;
   }
   sendEmpty(res, 202, { Location: uploadLocation(name, id), Range: '0-0', 'Docker-Upload-UUID': id });
@@ -94,11 +116,12 @@ export const startBlobUpload: RegistryHandler = async (deps, request) => {
 
 /** PATCH /v2/<name>/blobs/uploads/<id>: the next chunk, in order. */
 export const patchBlobUpload: RegistryHandler = async (deps, request) => {
-  const { req, res, scope, name, param: id } = request;
+  const { res, scope, name, param: id } = request;
   await requireRepository(deps.store, scope, name);
   await requireUpload(deps, scope, name, id);
   await checkChunkOrder(deps, request, id);
-  const size = await appendToUpload(deps.store, id, req);
+  const size = await appendBody(deps, request, id);
+  if (size === undefined) return;
   sendEmpty(res, 202, { Location: uploadLocation(name, id), Range: receivedRange(size), 'Docker-Upload-UUID': id });
 };
 
@@ -110,7 +133,7 @@ export const finishBlobUpload: RegistryHandler = async (deps, request) => {
   const digest = requireDigest(url);
   if (hasBody(req)) {
     await checkChunkOrder(deps, request, id);
-    await appendToUpload(deps.store, id, req);
+    if ((await appendBody(deps, request, id)) === undefined) return;
   }
   await finish(deps, request, id, record, digest);
 };

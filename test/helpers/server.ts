@@ -1,17 +1,17 @@
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { startServer, type RunningServer } from '../../src/app.js';
 import { defaultConfig, type Config } from '../../src/config.js';
-import { createLogger } from '../../src/lib/logger.js';
+import { createLogger, type Logger } from '../../src/lib/logger.js';
 
 export interface TestServer extends RunningServer {
   /** An SDK client for this server; `accountId` becomes the access key (so the account). */
   client(options?: { accountId?: string; region?: string }): ECRClient;
 }
 
-/** Starts a real Berth on 127.0.0.1, port 0, ephemeral unless a data dir is given. */
-export async function startTestServer(overrides: Partial<Config> = {}): Promise<TestServer> {
+/** Starts a real Berth on 127.0.0.1, port 0, ephemeral unless a data dir is given; silent unless given a logger. */
+export async function startTestServer(overrides: Partial<Config> = {}, logger: Logger = createLogger('silent')): Promise<TestServer> {
   const config = defaultConfig({ port: 0, ephemeral: true, ...overrides });
-  const server = await startServer(config, createLogger('silent'));
+  const server = await startServer(config, logger);
   return {
     ...server,
     client({ accountId, region } = {}) {
