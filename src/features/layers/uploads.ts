@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { Clock } from '../../lib/clock.js';
+import { failpoint } from '../../lib/failpoints.js';
 import type { Scope } from '../../lib/scope.js';
 import { blobLinkKey, uploadKey } from '../../store/keys.js';
 import type { BlobLinkRecord, UploadRecord } from '../../store/records.js';
@@ -42,10 +43,16 @@ export async function startUpload(deps: UploadDeps, scope: Scope, repositoryName
   return { id, record };
 }
 
-/** The session, when it exists and belongs to this repository. */
+/**
+ * The session, when it exists, belongs to this repository and still has its bytes. A crash
+ * between a blob's commit (the upload file renamed into place) and the batch that links it
+ * and closes the session leaves a record without a file: that session is gone for the
+ * client (BLOB_UPLOAD_UNKNOWN, and it starts again), not a failure to read it.
+ */
 export async function findUpload(store: Store, scope: Scope, repositoryName: string, id: string): Promise<UploadRecord | undefined> {
   const record = await store.tables.uploads.get(uploadKey(id));
-  return record && sameScope(record, scope, repositoryName) ? record : undefined;
+  if (!record || !sameScope(record, scope, repositoryName)) return undefined;
+  return (await store.blobs.uploadSize(id)) === undefined ? undefined : record;
 }
 
 /** Appends a chunk; resolves with the session's new size. */
@@ -67,6 +74,7 @@ export async function updateUpload(store: Store, id: string, record: UploadRecor
 export async function completeUpload(deps: UploadDeps, id: string, record: UploadRecord, digest: string): Promise<CompleteResult> {
   const result = await deps.store.blobs.finish(id, digest);
   if (!result.verified) return { completed: false, actual: result.actual, size: result.size };
+  failpoint('after-blob-commit');
   const scope = { accountId: record.accountId, region: record.region };
   const link: BlobLinkRecord = { size: result.size, linkedAt: deps.clock.now().getTime() };
   await deps.store.write((batch) => {
