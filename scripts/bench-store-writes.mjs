@@ -1,5 +1,5 @@
-// Store write benchmark: what syncing every acknowledged write costs, and whether LevelDB
-// groups concurrent synced writes (one log fsync for every batch waiting) as it should.
+// Store write benchmark: what syncing every acknowledged write costs, and whether concurrent
+// synced writes are grouped (one log fsync for every write waiting; src/store/group-commit.ts).
 // Runs Berth's own store (dist/store/store.js) on a temporary directory, with a plain
 // unsynced `level` database on the same disk as the reference:
 //

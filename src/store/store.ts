@@ -5,6 +5,7 @@ import { MemoryLevel } from 'memory-level';
 import { createKeyedLock } from '../lib/keyed-lock.js';
 import { createBlobStore, type BlobStore } from './blobs/blob-store.js';
 import { createFilesystemDriver } from './blobs/filesystem-driver.js';
+import { createGroupCommit } from './group-commit.js';
 import { createMemoryDriver } from './blobs/memory-driver.js';
 import type {
   BlobLinkRecord,
@@ -122,10 +123,14 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   const tables = Object.fromEntries(TABLES.map((name) => [name, tableOf(sublevels[name])])) as Store['tables'];
   const lock = createKeyedLock();
   // A write is answered only once LevelDB has fsynced its log: without it a power cut could
-  // lose a push, tag move or delete already answered 2xx. LevelDB writes concurrent batches
-  // as one group with one fsync, so the cost is per group, not per request (measured by
-  // scripts/bench-store-writes.mjs). In memory there is nothing to sync.
+  // lose a push, tag move or delete already answered 2xx. Concurrent writes share one batch
+  // and one fsync (group-commit.ts), so the cost is per group, not per request (measured by
+  // scripts/bench-store-writes.mjs). In memory there is nothing to sync or to group.
+  type Op = AbstractBatchOperation<Db, string, string>;
   const writeOptions: WriteOptions = options.ephemeral ? {} : { sync: true };
+  const applyBatch: (ops: Op[]) => Promise<void> = options.ephemeral
+    ? (ops) => db.batch(ops)
+    : createGroupCommit((ops: Op[]) => db.batch(ops, writeOptions));
 
   return {
     tables,
@@ -137,7 +142,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
         put: (table, key, value) => ops.push({ type: 'put', sublevel: sublevels[table], key, value }),
         del: (table, key) => ops.push({ type: 'del', sublevel: sublevels[table], key }),
       });
-      if (ops.length) await db.batch(ops as Array<AbstractBatchOperation<Db, string, string>>, writeOptions);
+      if (ops.length) await applyBatch(ops as Op[]);
     },
     exclusive: (key, work) => lock.run(key, work),
     async clear() {
