@@ -101,6 +101,25 @@ describe.each([
     expect(await listNames(scopePrefix(east))).toEqual([]);
   });
 
+  test('concurrent writes (on disk: grouped into shared synced batches) each land, in the order they were made', async () => {
+    const names = Array.from({ length: 60 }, (_, i) => `r${String(i).padStart(2, '0')}`);
+    await Promise.all(names.map((name) => put(east, name)));
+    // The same key written by concurrent writes: the last one made wins.
+    await Promise.all(['first', 'second', 'third'].map((label) => store.write((batch) => batch.put('repositories', repositoryKey(east, 'same'), record(label)))));
+    expect(await listNames(scopePrefix(east))).toEqual([...names, 'third']);
+  });
+
+  test('a write that cannot be stored fails alone; the writes made with it land', async () => {
+    const unstorable = { ...record('bad'), createdAt: 1n } as unknown as RepositoryRecord; // JSON cannot encode a BigInt
+    const results = await Promise.allSettled([
+      put(east, 'before'),
+      store.write((batch) => batch.put('repositories', repositoryKey(east, 'bad'), unstorable)),
+      put(east, 'after'),
+    ]);
+    expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(await listNames(scopePrefix(east))).toEqual(['after', 'before']);
+  });
+
   test('exclusive runs work for one key one at a time, and a failure does not block the next', async () => {
     const order: string[] = [];
     const slow = (label: string, ms: number) =>

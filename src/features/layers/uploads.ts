@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { Clock } from '../../lib/clock.js';
+import { failpoint } from '../../lib/failpoints.js';
 import type { Scope } from '../../lib/scope.js';
 import { blobLinkKey, uploadKey } from '../../store/keys.js';
 import type { BlobLinkRecord, UploadRecord } from '../../store/records.js';
@@ -42,7 +43,12 @@ export async function startUpload(deps: UploadDeps, scope: Scope, repositoryName
   return { id, record };
 }
 
-/** The session, when it exists, belongs to this repository and still has its bytes (a collection or crash may have taken them). */
+/**
+ * The session, when it exists, belongs to this repository and still has its bytes. A crash
+ * between a blob's commit (the upload file renamed into place) and the batch that links it
+ * and closes the session leaves a record without a file: that session is gone for the
+ * client (BLOB_UPLOAD_UNKNOWN, and it starts again), not a failure to read it.
+ */
 export async function findUpload(store: Store, scope: Scope, repositoryName: string, id: string): Promise<UploadRecord | undefined> {
   const record = await store.tables.uploads.get(uploadKey(id));
   if (!record || !sameScope(record, scope, repositoryName)) return undefined;
@@ -70,6 +76,7 @@ export async function completeUpload(deps: UploadDeps, id: string, record: Uploa
   // The link is written in the blob store's locked commit step, so a collection never frees
   // the blob between its commit and its link.
   const result = await deps.store.blobs.finish(id, digest, async (size) => {
+    failpoint('after-blob-commit');
     const link: BlobLinkRecord = { size, linkedAt: deps.clock.now().getTime() };
     await deps.store.write((batch) => {
       batch.del('uploads', uploadKey(id));

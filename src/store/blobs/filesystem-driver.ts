@@ -1,6 +1,6 @@
 import { constants, createReadStream, readSync } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat, writeFile, type FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Writable, type Readable } from 'node:stream';
 import type { BlobDriver } from './driver.js';
 
@@ -79,6 +79,41 @@ function appendStream(path: string, written: (bytes: number) => void): Writable 
   });
 }
 
+/** fsync of a directory: makes the entries created, renamed or removed in it durable. */
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Creates blob directories so that their own entries are durable: a blob's name synced into
+ * a directory whose entry in its parent could still be lost would be lost with it. Each
+ * directory's parent is synced once per process, the first time a commit goes into it (also
+ * for a directory that already exists: it may come from a process that crashed before
+ * syncing it), up to the parent of `root`; after that a directory costs nothing.
+ */
+function createDurableDirectories(root: string) {
+  const ready = new Map<string, Promise<void>>();
+  const ensure = (dir: string): Promise<void> => {
+    let done = ready.get(dir);
+    if (!done) {
+      done = (async () => {
+        await mkdir(dir, { recursive: true });
+        if (dir !== root) await ensure(dirname(dir));
+        await syncDirectory(dirname(dir));
+      })();
+      ready.set(dir, done);
+      done.catch(() => ready.delete(dir)); // the commit fails with the error; the next one tries again
+    }
+    return done;
+  };
+  return ensure;
+}
+
 const sizeOf = async (path: string): Promise<number | undefined> => {
   try {
     return (await stat(path)).size;
@@ -105,6 +140,7 @@ export function createFilesystemDriver(root: string): BlobDriver {
   const uploadPath = (id: string): string => join(uploadsDir, id);
   let ready: Promise<unknown> | undefined;
   const flusher = createBackgroundFlusher();
+  const durableDirectory = createDurableDirectories(root);
   const ensureDirs = () => (ready ??= mkdir(uploadsDir, { recursive: true }));
 
   return {
@@ -127,6 +163,8 @@ export function createFilesystemDriver(root: string): BlobDriver {
       };
     },
     async deleteBlob(digest) {
+      // Not synced: a delete lost to a power cut brings back an unreferenced blob, which the
+      // collector removes again; no answer depends on it being gone.
       await rm(blobPath(digest), { force: true });
     },
     async *listBlobs() {
@@ -143,6 +181,9 @@ export function createFilesystemDriver(root: string): BlobDriver {
       }
     },
 
+    // Upload files are not synced while they are written (a background flush aside): an
+    // upload lost to a power cut answers BLOB_UPLOAD_UNKNOWN, or a shorter Range, and the
+    // client sends it again. Only a blob's commit is acknowledged as stored.
     async createUpload(id) {
       await ensureDirs();
       await writeFile(uploadPath(id), '');
@@ -165,9 +206,11 @@ export function createFilesystemDriver(root: string): BlobDriver {
         await handle.close();
       }
       const to = blobPath(digest);
-      await mkdir(join(to, '..'), { recursive: true });
+      await durableDirectory(dirname(to));
       // rename replaces an existing blob atomically; its bytes are the same by definition.
       await rename(from, to);
+      // The new name is durable only once its directory is synced: the 201 waits for it.
+      await syncDirectory(dirname(to));
     },
     async deleteUpload(id) {
       await flusher.settle(uploadPath(id));
