@@ -20,6 +20,12 @@ interface Tag {
 // A 12-digit access key id is the account; the region reaches Berth in the SigV4 credential scope.
 const ACCOUNT = '123456789012';
 const REGION = 'eu-west-1';
+/** A token the CLI's caller obtained: it acts as that account's root, in the region that issued it. */
+const CALLERS_TOKEN = {
+  principal: { accountId: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:root` },
+  region: REGION,
+  registry: { accountId: ACCOUNT, region: REGION },
+};
 // Each CLI run starts Python afresh (about half a second, more on a busy machine).
 const CLI_TEST_TIMEOUT_MS = 180_000;
 
@@ -92,7 +98,7 @@ describeE2E('AWS CLI v2 against Berth', () => {
     expect(password).not.toBe('');
     // Every call issues a fresh token, so the printed password is compared with what Berth
     // stored, not with a second call's token: it must open the caller's account and region.
-    expect(await resolveToken(server.store, server.clock, password)).toEqual({ accountId: ACCOUNT, region: REGION });
+    expect(await resolveToken(server.store, server.clock, password)).toMatchObject(CALLERS_TOKEN);
 
     const { authorizationData } = await aws.json<{ authorizationData: { authorizationToken: string; expiresAt: string }[] }>(
       'ecr', 'get-authorization-token',
@@ -103,7 +109,7 @@ describeE2E('AWS CLI v2 against Berth', () => {
     expect(decoded).toMatch(/^AWS:[^:]+$/);
     const tokenPassword = decoded.slice('AWS:'.length);
     expect(tokenPassword).toHaveLength(password.length);
-    expect(await resolveToken(server.store, server.clock, tokenPassword)).toEqual({ accountId: ACCOUNT, region: REGION });
+    expect(await resolveToken(server.store, server.clock, tokenPassword)).toMatchObject(CALLERS_TOKEN);
     // Valid for 12 hours.
     const hoursLeft = (Date.parse(authorizationData[0].expiresAt) - Date.now()) / 3_600_000;
     expect(hoursLeft).toBeGreaterThan(11.9);
